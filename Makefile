@@ -1,0 +1,72 @@
+# The front door. `make verify` runs the main job, `make test` the full test suite; both bootstrap
+# everything they need (virtualenvs, Python deps, the IaC toolchain) on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+COMPLIANCE_VENV := .venv-compliance
+ENV ?= dev
+TARGET ?= local
+PYTEST_ARGS ?= -n auto
+
+export TARGET
+
+.PHONY: help venv compliance-venv tools lint fmt test unit verify clean lock
+
+help: ## list targets
+	@grep -E '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required (set PYTHON=python3.11)")'
+	@echo "[venv] creating $(VENV) and installing pinned dependencies (requirements.lock)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -c requirements.lock -e '.[dev]'
+	@touch $@
+
+$(COMPLIANCE_VENV)/.installed: requirements-compliance.lock
+	@echo "[venv] creating $(COMPLIANCE_VENV) for terraform-compliance (isolated: it pins old libraries)"
+	@test -x $(COMPLIANCE_VENV)/bin/python || $(PYTHON) -m venv $(COMPLIANCE_VENV)
+	@$(COMPLIANCE_VENV)/bin/python -m pip install --quiet --upgrade pip
+	@$(COMPLIANCE_VENV)/bin/python -m pip install --quiet -r requirements-compliance.lock
+	@touch $@
+
+venv: $(VENV)/.installed ## create .venv with the pinned project dependencies
+
+compliance-venv: $(COMPLIANCE_VENV)/.installed ## create the isolated terraform-compliance virtualenv
+
+tools: venv ## build OpenTofu and the AWS provider from their Go modules (no-op when cached)
+	@$(PY) -m harness.toolchain ensure
+
+lint: venv tools ## ruff and tofu fmt -check
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$$($(PY) -m harness.toolchain env | sed -n 's/^TF_BIN=//p') fmt -check -recursive terraform
+
+fmt: venv tools ## format Python and HCL in place
+	@$(VENV)/bin/ruff check --fix .
+	@$(VENV)/bin/ruff format .
+	@$$($(PY) -m harness.toolchain env | sed -n 's/^TF_BIN=//p') fmt -recursive terraform
+
+test: venv compliance-venv tools ## the full test suite (what .ci/run runs)
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+unit: venv ## the fast unit suite only
+	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+verify: venv compliance-venv tools ## the main job: lint, validate, plans, gates, unit + local integration; summary + report
+	@$(PY) -m harness.verify
+
+lock: ## re-resolve requirements.lock and requirements-compliance.lock from pyproject.toml
+	@rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv && .lockvenv/bin/pip install --quiet -e '.[dev]' \
+	  && (echo "# Exact versions the Makefile installs the project with (pip -c). Regenerate: make lock"; \
+	      .lockvenv/bin/pip freeze --exclude-editable | grep -v '^-e') > requirements.lock && rm -rf .lockvenv
+	@rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv && .lockvenv/bin/pip install --quiet terraform-compliance==1.16.0 \
+	  && (echo "# terraform-compliance pins old libraries: it gets its own virtualenv (.venv-compliance). Regenerate: make lock"; \
+	      .lockvenv/bin/pip freeze) > requirements-compliance.lock && rm -rf .lockvenv
+
+clean: ## remove virtualenvs, build outputs and scratch (the per-user tool cache stays)
+	rm -rf $(VENV) $(COMPLIANCE_VENV) .work dist .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

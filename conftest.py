@@ -1,0 +1,24 @@
+"""Shared fixtures: target selection, environment naming, xdist isolation."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+# The Lambda handlers are plain modules (as in their zips), importable in tests like in the runtime.
+sys.path.insert(0, str(ROOT / "handlers"))
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def worker_id_suffix(request: pytest.FixtureRequest) -> str:
+    """'gw0', 'gw1', ... under xdist, 'main' otherwise: keeps per-worker resources apart."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
