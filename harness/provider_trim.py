@@ -2,7 +2,9 @@
 
 The full provider compiles ~260 service packages and their AWS SDK clients, which on a 2-core machine
 takes far longer than CI allows (figures in docs/toolchain.md). The provider registers services in
-two generated files; we hand `go build -overlay` trimmed copies of just those two:
+two generated files; we hand `go build -overlay` trimmed copies of just those two, building the
+upstream module as its own main module from a verbatim copy of the module cache's source (Go refuses
+overlays inside GOMODCACHE):
 
 - internal/provider/sdkv2/service_packages_gen.go lists the service packages to register;
 - internal/conns/awsclient_gen.go has one client accessor per AWS service (and imports every SDK client).
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -126,8 +129,26 @@ class Overlay:
     overlay_json: Path
 
 
-def write_overlay(module_dir: Path, provider_src: Path, types: set[str], out_dir: Path) -> Overlay:
-    """Generate the two trimmed files and the -overlay JSON that points go build at them."""
+def copy_source(module_cache_dir: Path, dest: Path) -> Path:
+    """A writable, verbatim copy of the provider's module source (kept while its version is cached)."""
+    marker = dest / ".copied"
+    if marker.is_file():
+        return dest
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(module_cache_dir, dest, ignore=shutil.ignore_patterns("website", "examples", ".teamcity"))
+    for path in [dest, *dest.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode | 0o200)
+    marker.write_text(str(module_cache_dir) + "\n", encoding="utf-8")
+    return dest
+
+
+def write_overlay(provider_src: Path, types: set[str], out_dir: Path) -> Overlay:
+    """Generate the two trimmed files and the -overlay JSON that points go build at them.
+
+    provider_src is the copy from copy_source(): the build runs there, as the upstream main module.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     services = select_services(types, service_index(provider_src))
     sp_path = out_dir / "service_packages_gen.go"
@@ -142,8 +163,19 @@ def write_overlay(module_dir: Path, provider_src: Path, types: set[str], out_dir
     # With the service list trimmed, ask go which provider packages remain, then keep the client
     # accessors those packages call (services reach each other's clients, e.g. lambda -> iam).
     deps = subprocess.run(
-        ["go", "list", "-deps", f"-overlay={overlay_json}", "-f", "{{.ImportPath}}\t{{.Dir}}", PROVIDER_MODULE],
-        cwd=module_dir, check=True, capture_output=True, text=True,
+        [
+            "go",
+            "list",
+            "-deps",
+            f"-overlay={overlay_json}",
+            "-f",
+            "{{.ImportPath}}\t{{.Dir}}",
+            PROVIDER_MODULE,
+        ],
+        cwd=provider_src,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.splitlines()
     internal_dirs = [
         Path(d) for p, d in (line.split("\t", 1) for line in deps) if p.startswith(f"{PROVIDER_MODULE}/")

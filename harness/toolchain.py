@@ -61,7 +61,8 @@ AWS_PROVIDER = ToolSpec(
     module_dir="aws-provider",
     package="github.com/hashicorp/terraform-provider-aws",
     version="6.48.0-dev.20260602",
-    ldflags="-s -w -X 'github.com/hashicorp/terraform-provider-aws/version.ProviderVersion=6.48.0-dev.20260602'",
+    ldflags="-s -w -X 'github.com/hashicorp/terraform-provider-aws/version.ProviderVersion="
+    "6.48.0-dev.20260602'",
     provider=True,
     notes={"module_version": "v1.60.1-0.20260602190131-5f2286d6d836", "commit": "5f2286d6d836"},
 )
@@ -80,7 +81,9 @@ def log(msg: str) -> None:
 def go_version() -> str:
     go = shutil.which("go")
     if go is None:
-        raise ToolchainError("Go is not on PATH: install Go >= 1.26 (https://go.dev/dl) to build the toolchain")
+        raise ToolchainError(
+            "Go is not on PATH: install Go >= 1.26 (https://go.dev/dl) to build the toolchain"
+        )
     return subprocess.run([go, "env", "GOVERSION"], check=True, capture_output=True, text=True).stdout.strip()
 
 
@@ -99,7 +102,9 @@ def build_key(spec: ToolSpec, goversion: str) -> dict[str, object]:
     }
     if spec.provider:
         key["services"] = (
-            "all" if full_provider_requested() else sorted(provider_trim.stack_resource_types(repo_root() / "terraform"))
+            "all"
+            if full_provider_requested()
+            else sorted(provider_trim.stack_resource_types(repo_root() / "terraform"))
         )
     return key
 
@@ -115,7 +120,12 @@ def mirror_dir() -> Path:
 def binary_path(spec: ToolSpec) -> Path:
     if spec.provider:
         return (
-            mirror_dir() / MIRROR_HOST / "hashicorp" / "aws" / spec.version / PLATFORM
+            mirror_dir()
+            / MIRROR_HOST
+            / "hashicorp"
+            / "aws"
+            / spec.version
+            / PLATFORM
             / f"terraform-provider-aws_v{spec.version}_x5"
         )
     return tool_dir(spec) / "bin" / spec.name
@@ -182,14 +192,25 @@ class _TreeRss:
         self._thread.join()
 
 
-def _go_build(spec: ToolSpec, out: Path, extra: list[str], expected_pkgs: int | None) -> dict[str, object]:
+def _go_build(
+    spec: ToolSpec, cwd: Path, target: str, out: Path, extra: list[str], expected_pkgs: int | None
+) -> dict[str, object]:
     """Run go build with progress lines every 30 s; return wall time and peak RSS of the build tree."""
-    mod = repo_root() / "tools" / spec.module_dir
-    cmd = ["go", "build", "-v", "-trimpath", "-buildvcs=false", f"-ldflags={spec.ldflags}", *extra, "-o", str(out),
-           spec.package]
+    cmd = [
+        "go",
+        "build",
+        "-v",
+        "-trimpath",
+        "-buildvcs=false",
+        f"-ldflags={spec.ldflags}",
+        *extra,
+        "-o",
+        str(out),
+        target,
+    ]
     env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=readonly"}
     started = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=mod, env=env, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stderr=subprocess.PIPE, text=True)
     compiled, tail, last_report = 0, [], started
     with _TreeRss(proc.pid) as rss:
         assert proc.stderr is not None
@@ -202,13 +223,18 @@ def _go_build(spec: ToolSpec, out: Path, extra: list[str], expected_pkgs: int | 
             if now - last_report >= 30:
                 last_report = now
                 of = f"/{expected_pkgs}" if expected_pkgs else ""
-                log(f"{spec.name}: {compiled}{of} packages compiled, {now - started:.0f}s, "
-                    f"{rss.peak_kib / 1024 / 1024:.1f} GiB peak")
+                log(
+                    f"{spec.name}: {compiled}{of} packages compiled, {now - started:.0f}s, "
+                    f"{rss.peak_kib / 1024 / 1024:.1f} GiB peak"
+                )
         code = proc.wait()
     if code != 0:
         raise ToolchainError(f"go build of {spec.name} failed (exit {code}):\n" + "\n".join(tail))
-    return {"wall_seconds": round(time.monotonic() - started, 1), "peak_rss_mib": rss.peak_kib // 1024,
-            "packages_compiled": compiled}
+    return {
+        "wall_seconds": round(time.monotonic() - started, 1),
+        "peak_rss_mib": rss.peak_kib // 1024,
+        "packages_compiled": compiled,
+    }
 
 
 def build(spec: ToolSpec, key: dict[str, object]) -> Path:
@@ -219,30 +245,55 @@ def build(spec: ToolSpec, key: dict[str, object]) -> Path:
     mod = repo_root() / "tools" / spec.module_dir
     extra: list[str] = []
     details: dict[str, object] = {}
+    cwd, target = mod, spec.package
     started = time.monotonic()
     log(f"downloading {spec.name} modules (go mod download)")
     subprocess.run(["go", "mod", "download"], cwd=mod, check=True)
     if spec.provider and key.get("services") != "all":
-        src = Path(subprocess.run(["go", "list", "-m", "-f", "{{.Dir}}", spec.package], cwd=mod, check=True,
-                                  capture_output=True, text=True).stdout.strip())
-        overlay = provider_trim.write_overlay(mod, src, set(key["services"]), tool_dir(spec) / "overlay")  # type: ignore[arg-type]
+        cached = Path(
+            subprocess.run(
+                ["go", "list", "-m", "-f", "{{.Dir}}", spec.package],
+                cwd=mod,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+        )
+        cwd, target = provider_trim.copy_source(cached, tool_dir(spec) / "src"), "."
+        types = set(key["services"])  # type: ignore[arg-type]
+        overlay = provider_trim.write_overlay(cwd, types, tool_dir(spec) / "overlay")
         extra.append(f"-overlay={overlay.overlay_json}")
         details = {"services": overlay.services, "client_accessors": overlay.accessors}
-        log(f"{spec.name}: trimmed to {len(overlay.services)} service packages "
-            f"({', '.join(overlay.services)}) and {len(overlay.accessors)} SDK clients")
+        log(
+            f"{spec.name}: trimmed to {len(overlay.services)} service packages "
+            f"({', '.join(overlay.services)}) and {len(overlay.accessors)} SDK clients"
+        )
     download_seconds = round(time.monotonic() - started, 1)
-    deps = subprocess.run(["go", "list", "-deps", *extra, spec.package], cwd=mod, capture_output=True, text=True)
+    deps = subprocess.run(["go", "list", "-deps", *extra, target], cwd=cwd, capture_output=True, text=True)
     expected = len(deps.stdout.splitlines()) if deps.returncode == 0 else None
     log(f"building {spec.name} {spec.version} ({expected or '?'} packages; progress every 30 s)")
-    figures = _go_build(spec, tmp, extra, expected)
+    figures = _go_build(spec, cwd, target, tmp, extra, expected)
     tmp.chmod(0o755)
     os.replace(tmp, final)
-    figures.update(download_seconds=download_seconds, binary_bytes=final.stat().st_size,
-                   built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), cpus=os.cpu_count())
-    stamp = {"tool": spec.name, "version": spec.version, "key": key, "figures": figures, **details, **spec.notes}
+    figures.update(
+        download_seconds=download_seconds,
+        binary_bytes=final.stat().st_size,
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        cpus=os.cpu_count(),
+    )
+    stamp = {
+        "tool": spec.name,
+        "version": spec.version,
+        "key": key,
+        "figures": figures,
+        **details,
+        **spec.notes,
+    }
     stamp_path(spec).write_text(json.dumps(stamp, indent=2) + "\n", encoding="utf-8")
-    log(f"{spec.name} built in {figures['wall_seconds']}s (+{download_seconds}s download), "
-        f"{figures['peak_rss_mib']} MiB peak, {final.stat().st_size / 1e6:.0f} MB -> {final}")
+    log(
+        f"{spec.name} built in {figures['wall_seconds']}s (+{download_seconds}s download), "
+        f"{figures['peak_rss_mib']} MiB peak, {final.stat().st_size / 1e6:.0f} MB -> {final}"
+    )
     return final
 
 
@@ -282,8 +333,11 @@ def write_cli_config() -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.toolchain", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m harness.toolchain",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("ensure", help="build missing tools (no-op when warm)")
     sub.add_parser("env", help="print shell assignments for the local toolchain")

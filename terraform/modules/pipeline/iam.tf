@@ -1,0 +1,226 @@
+# One role per function, each allowed only the prefixes, tables, workgroup and key it uses.
+locals {
+  glue_catalog_arn  = "arn:${var.partition}:glue:${var.region}:${var.account_id}:catalog"
+  glue_database_arn = "arn:${var.partition}:glue:${var.region}:${var.account_id}:database/${var.glue_database}"
+  glue_table_arns = {
+    for layer, table in var.glue_table_names :
+    layer => "arn:${var.partition}:glue:${var.region}:${var.account_id}:table/${var.glue_database}/${table}"
+  }
+  athena_query_actions = [
+    "athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults",
+    "athena:StopQueryExecution", "athena:GetWorkGroup",
+  ]
+  token_parameter_arn = "arn:${var.partition}:ssm:${var.region}:${var.account_id}:parameter/${trimprefix(var.github_token_parameter, "/")}"
+}
+
+data "aws_iam_policy_document" "assume_lambda" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "function" {
+  for_each = var.function_names
+
+  name               = "${each.value}-role"
+  assume_role_policy = data.aws_iam_policy_document.assume_lambda.json
+}
+
+resource "aws_iam_role_policy" "function" {
+  for_each = var.function_names
+
+  name = "${each.value}-least-privilege"
+  role = aws_iam_role.function[each.key].id
+  policy = {
+    ingest = data.aws_iam_policy_document.ingest.json
+    silver = data.aws_iam_policy_document.silver.json
+    gold   = data.aws_iam_policy_document.gold.json
+  }[each.key]
+}
+
+# Statements every function needs: its own log group, its metrics namespace, the failure queue, the key.
+data "aws_iam_policy_document" "common" {
+  for_each = var.function_names
+
+  statement {
+    sid       = "OwnLogGroup"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${var.log_group_arns[each.key]}:*"]
+  }
+
+  # PutMetricData has no resource-level permissions; the namespace condition scopes it instead.
+  statement {
+    sid       = "PipelineMetrics"
+    actions   = ["cloudwatch:PutMetricData"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "cloudwatch:namespace"
+      values   = [var.metrics_namespace]
+    }
+  }
+
+  statement {
+    sid       = "FailureDestination"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.failures.arn]
+  }
+
+  statement {
+    sid       = "LakeKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [var.kms_key_arn]
+  }
+}
+
+data "aws_iam_policy_document" "ingest" {
+  source_policy_documents = [data.aws_iam_policy_document.common["ingest"].json]
+
+  statement {
+    sid       = "WriteBronzeAndQuarantine"
+    actions   = ["s3:PutObject"]
+    resources = ["${var.bucket_arns["raw"]}/github/events/*", "${var.bucket_arns["raw"]}/github/quarantine/*"]
+  }
+
+  statement {
+    sid       = "PollState"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = ["${var.bucket_arns["raw"]}/_state/ingest/*"]
+  }
+
+  # Without ListBucket a missing state object reads as AccessDenied instead of NoSuchKey.
+  statement {
+    sid       = "ListOwnPrefixes"
+    actions   = ["s3:ListBucket"]
+    resources = [var.bucket_arns["raw"]]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["_state/ingest/*", "github/events/*", "github/quarantine/*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.github_token_parameter == "" ? [] : [1]
+    content {
+      sid       = "GitHubToken"
+      actions   = ["ssm:GetParameter"]
+      resources = [local.token_parameter_arn]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "silver" {
+  source_policy_documents = [data.aws_iam_policy_document.common["silver"].json]
+
+  statement {
+    sid       = "AthenaWorkgroup"
+    actions   = local.athena_query_actions
+    resources = [var.athena_workgroup_arn]
+  }
+
+  statement {
+    sid     = "CatalogBronzeToSilver"
+    actions = ["glue:GetDatabase", "glue:GetTable", "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition", "glue:CreatePartition", "glue:BatchCreatePartition"]
+    resources = [
+      local.glue_catalog_arn, local.glue_database_arn,
+      local.glue_table_arns["bronze"], local.glue_table_arns["silver"],
+    ]
+  }
+
+  statement {
+    sid       = "ReadBronze"
+    actions   = ["s3:GetObject"]
+    resources = ["${var.bucket_arns["raw"]}/github/events/*"]
+  }
+
+  statement {
+    sid       = "ListBronze"
+    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    resources = [var.bucket_arns["raw"]]
+  }
+
+  statement {
+    sid       = "WriteSilverAndWatermark"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+    resources = ["${var.bucket_arns["silver"]}/github/events_silver/*", "${var.bucket_arns["silver"]}/_state/silver/*"]
+  }
+
+  statement {
+    sid       = "ListSilver"
+    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    resources = [var.bucket_arns["silver"]]
+  }
+
+  statement {
+    sid       = "AthenaResults"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = ["arn:${var.partition}:s3:::${var.athena_results_prefix}/*"]
+  }
+
+  statement {
+    sid       = "AthenaResultsBucket"
+    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    resources = [var.bucket_arns["logs"]]
+  }
+}
+
+data "aws_iam_policy_document" "gold" {
+  source_policy_documents = [data.aws_iam_policy_document.common["gold"].json]
+
+  statement {
+    sid       = "AthenaWorkgroup"
+    actions   = local.athena_query_actions
+    resources = [var.athena_workgroup_arn]
+  }
+
+  statement {
+    sid     = "CatalogSilverToGold"
+    actions = ["glue:GetDatabase", "glue:GetTable", "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition"]
+    resources = [
+      local.glue_catalog_arn, local.glue_database_arn,
+      local.glue_table_arns["silver"], local.glue_table_arns["gold"],
+    ]
+  }
+
+  # Re-running a day replaces its partition: the metadata goes with the objects.
+  statement {
+    sid       = "ReplaceGoldPartition"
+    actions   = ["glue:CreatePartition", "glue:BatchCreatePartition", "glue:DeletePartition", "glue:BatchDeletePartition"]
+    resources = [local.glue_catalog_arn, local.glue_database_arn, local.glue_table_arns["gold"]]
+  }
+
+  statement {
+    sid       = "ReadSilver"
+    actions   = ["s3:GetObject"]
+    resources = ["${var.bucket_arns["silver"]}/github/events_silver/*"]
+  }
+
+  statement {
+    sid       = "ListSilverAndGold"
+    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    resources = [var.bucket_arns["silver"], var.bucket_arns["gold"]]
+  }
+
+  statement {
+    sid       = "WriteGold"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+    resources = ["${var.bucket_arns["gold"]}/github/events_gold_daily/*"]
+  }
+
+  statement {
+    sid       = "AthenaResults"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = ["arn:${var.partition}:s3:::${var.athena_results_prefix}/*"]
+  }
+
+  statement {
+    sid       = "AthenaResultsBucket"
+    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    resources = [var.bucket_arns["logs"]]
+  }
+}

@@ -1,0 +1,97 @@
+locals {
+  common_env = {
+    LAKEHOUSE_ENV     = var.env
+    METRICS_NAMESPACE = var.metrics_namespace
+  }
+  function_env = {
+    ingest = merge(local.common_env, {
+      RAW_BUCKET     = var.bucket_names["raw"]
+      GITHUB_API_URL = var.github_api_url
+      }, var.github_token_parameter == "" ? {} : {
+      GITHUB_TOKEN_PARAMETER = var.github_token_parameter
+    })
+    silver = merge(local.common_env, {
+      RAW_BUCKET       = var.bucket_names["raw"]
+      SILVER_BUCKET    = var.bucket_names["silver"]
+      ATHENA_WORKGROUP = var.athena_workgroup
+      GLUE_DATABASE    = var.glue_database
+    })
+    gold = merge(local.common_env, {
+      GOLD_BUCKET      = var.bucket_names["gold"]
+      ATHENA_WORKGROUP = var.athena_workgroup
+      GLUE_DATABASE    = var.glue_database
+    })
+  }
+}
+
+resource "aws_sqs_queue" "failures" {
+  name                      = "${var.name_prefix}-lambda-failures"
+  message_retention_seconds = 1209600 # 14 days: time to replay a failed run
+  kms_master_key_id         = var.kms_key_arn
+}
+
+resource "aws_lambda_function" "this" {
+  for_each = var.function_names
+
+  function_name    = each.value
+  description      = "GitHub events lakehouse: ${each.key}"
+  role             = aws_iam_role.function[each.key].arn
+  runtime          = var.runtime
+  handler          = "${each.key}.handler"
+  filename         = "${var.artifacts_dir}/${each.key}.zip"
+  source_code_hash = filebase64sha256("${var.artifacts_dir}/${each.key}.zip")
+  timeout          = var.timeouts[each.key]
+  memory_size      = 256
+  architectures    = ["arm64"]
+
+  environment {
+    variables = local.function_env[each.key]
+  }
+
+  logging_config {
+    log_format = "JSON"
+    log_group  = "/aws/lambda/${each.value}"
+  }
+
+  depends_on = [aws_iam_role_policy.function]
+}
+
+# Async invocations (the schedules) that still fail after the retries land in the failure queue.
+resource "aws_lambda_function_event_invoke_config" "this" {
+  for_each = var.function_names
+
+  function_name                = aws_lambda_function.this[each.key].function_name
+  maximum_retry_attempts       = 2
+  maximum_event_age_in_seconds = 3600
+
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.failures.arn
+    }
+  }
+}
+
+resource "aws_cloudwatch_event_rule" "schedule" {
+  for_each = var.function_names
+
+  name                = "${each.value}-schedule"
+  description         = "Runs the ${each.key} Lambda"
+  schedule_expression = var.schedules[each.key]
+}
+
+resource "aws_cloudwatch_event_target" "schedule" {
+  for_each = var.function_names
+
+  rule = aws_cloudwatch_event_rule.schedule[each.key].name
+  arn  = aws_lambda_function.this[each.key].arn
+}
+
+resource "aws_lambda_permission" "schedule" {
+  for_each = var.function_names
+
+  statement_id  = "AllowEventBridgeSchedule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this[each.key].function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.schedule[each.key].arn
+}

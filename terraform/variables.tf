@@ -1,0 +1,117 @@
+variable "env" {
+  description = "Environment name: dev, staging, prod, or an ephemeral name such as pr-123."
+  type        = string
+
+  validation {
+    # Bucket names are dp-<env>-<12-digit account>-silver: at most 63 characters, DNS-safe.
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.env)) && !strcontains(var.env, "--")
+    error_message = "env must be 3-32 characters of lowercase letters, digits and single hyphens, starting with a letter (e.g. dev, prod, pr-123)."
+  }
+}
+
+variable "aws_region" {
+  description = "AWS region for the environment."
+  type        = string
+  default     = "us-east-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.aws_region))
+    error_message = "aws_region must look like us-east-1."
+  }
+}
+
+variable "owner" {
+  description = "Team that owns the environment (the owner tag)."
+  type        = string
+  default     = "data-platform"
+
+  validation {
+    condition     = length(trimspace(var.owner)) > 0
+    error_message = "owner must not be empty."
+  }
+}
+
+variable "project" {
+  description = "Project name (the project tag)."
+  type        = string
+  default     = "github-lakehouse"
+}
+
+variable "force_destroy" {
+  description = "Let destroy remove buckets that still hold objects. True only for ephemeral environments."
+  type        = bool
+  default     = false
+}
+
+variable "log_retention_days" {
+  description = "Retention of the Lambda log groups, in days (a value CloudWatch Logs accepts)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)."
+  }
+}
+
+variable "lambda_artifacts_dir" {
+  description = "Directory holding ingest.zip, silver.zip and gold.zip (built by `make zips`). Empty: ../dist/lambda next to this stack."
+  type        = string
+  default     = ""
+}
+
+variable "lambda_runtime" {
+  description = "Python runtime of the three Lambda functions."
+  type        = string
+  default     = "python3.13"
+
+  validation {
+    condition     = can(regex("^python3\\.(1[2-9])$", var.lambda_runtime))
+    error_message = "lambda_runtime must be a current Python runtime (python3.12 or later)."
+  }
+}
+
+variable "github_api_url" {
+  description = "Base URL of the GitHub REST API the ingest function polls."
+  type        = string
+  default     = "https://api.github.com"
+
+  validation {
+    condition     = can(regex("^https?://", var.github_api_url))
+    error_message = "github_api_url must be an http(s) URL."
+  }
+}
+
+variable "github_token_parameter" {
+  description = "Optional SSM SecureString parameter name holding a GitHub token (higher rate limit). Empty: unauthenticated."
+  type        = string
+  default     = ""
+}
+
+variable "athena_bytes_scanned_cutoff" {
+  description = "Per-query bytes-scanned cutoff of the Athena workgroup."
+  type        = number
+  default     = 10737418240 # 10 GiB
+
+  validation {
+    condition     = var.athena_bytes_scanned_cutoff >= 10485760
+    error_message = "athena_bytes_scanned_cutoff must be at least 10 MiB (Athena's minimum)."
+  }
+}
+
+variable "alarm_email" {
+  description = "Optional e-mail address subscribed to the alarm topic."
+  type        = string
+  default     = ""
+}
+
+variable "kms_deletion_window_days" {
+  description = "Waiting period before a scheduled KMS key deletion takes effect."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.kms_deletion_window_days >= 7 && var.kms_deletion_window_days <= 30
+    error_message = "kms_deletion_window_days must be between 7 and 30."
+  }
+}
