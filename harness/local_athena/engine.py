@@ -1,0 +1,563 @@
+"""Runs one Athena statement: Glue tables become DuckDB views over S3, results and writes go to S3."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as pads
+from sqlglot import exp
+
+from . import partitions as parts_mod
+from . import sql as sqlmod
+from .catalog import PARQUET_INPUT, PARQUET_OUTPUT, PARQUET_SERDE, GlueCatalog, TableDef
+from .errors import DATA_ERROR, INTERNAL_ERROR, SYSTEM, QueryFailed, not_supported
+from .results import ResultSet, build
+from .s3io import AwsConfig, S3Io, split_uri
+from .types import (
+    HiveType,
+    can_coerce,
+    hive_to_trino_text,
+    hive_type_of,
+    parse_hive_type,
+    trino_type_text,
+    type_id,
+)
+
+ARROW_BATCH_ROWS = 64 * 1024
+
+
+@dataclass
+class QueryRequest:
+    query_id: str
+    sql: str
+    parameters: list[str]
+    database: str | None
+    output_location: str | None  # folder, ends with '/'
+    encryption: dict[str, str] | None
+    bytes_cutoff: int | None = None
+
+
+@dataclass
+class Outcome:
+    result: ResultSet
+    data_scanned: int
+    output_files: list[str] = field(default_factory=list)  # data files an INSERT/CTAS wrote
+
+
+def classify(sql: str) -> tuple[str, str]:
+    """(StatementType, SubstatementType) from the leading keywords, as Athena reports on submission."""
+    text = re.sub(r"^(\s|--[^\n]*\n|/\*.*?\*/)+", "", sql, flags=re.S).upper()
+    words = text.split()
+    first = words[0] if words else ""
+    if first in ("SELECT", "WITH", "VALUES", "TABLE", "("):
+        return "DML", "SELECT"
+    if first == "INSERT":
+        return "DML", "INSERT"
+    if first in ("UPDATE", "DELETE", "MERGE"):
+        return "DML", first
+    if first == "CREATE" and re.search(r"\bAS\s*(\(\s*)?(SELECT|WITH|VALUES)\b", text):
+        return "DDL", "CREATE_TABLE_AS_SELECT"
+    if first in ("CREATE", "DROP", "ALTER", "MSCK"):
+        return "DDL", f"{first}_{words[1] if len(words) > 1 else ''}".rstrip("_")
+    if first in ("SHOW", "DESCRIBE", "EXPLAIN"):
+        return "UTILITY", first
+    return "DML", first or "UNKNOWN"
+
+
+class Engine:
+    """Executes statements against the local AWS; one DuckDB connection per query."""
+
+    def __init__(self, aws: AwsConfig, threads: int | None = None):
+        self.aws = aws
+        self.s3 = S3Io(aws)
+        self.catalog = GlueCatalog(aws.client("glue"))
+        self.threads = threads or os.cpu_count() or 2
+
+    def execute(
+        self, req: QueryRequest, on_connection: Callable[[duckdb.DuckDBPyConnection], None]
+    ) -> Outcome:
+        session = _Session(self, req)
+        on_connection(session.con)
+        try:
+            return session.run()
+        finally:
+            session.close()
+
+
+class _Session:
+    def __init__(self, engine: Engine, req: QueryRequest):
+        self.engine = engine
+        self.req = req
+        self.s3 = engine.s3
+        self.catalog = engine.catalog
+        self.scanned = 0
+        self.cut_off = False
+        self._lock = threading.Lock()
+        self.con = duckdb.connect(config={"threads": engine.threads})
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET integer_division = true")  # Trino's integer / integer is integer
+        for macro in sqlmod.MACROS:
+            self.con.execute(macro)
+        self.con.register_filesystem(self.s3.duckdb_filesystem(self._count))
+        self._tables: dict[tuple[str, str], TableDef] = {}
+        self._views = 0
+
+    def close(self) -> None:
+        self.con.close()
+
+    def _count(self, n: int) -> None:
+        with self._lock:
+            self.scanned += n
+            if self.req.bytes_cutoff and self.scanned > self.req.bytes_cutoff:
+                self.cut_off = True
+                raise OSError("bytes scanned limit exceeded")
+
+    # --- dispatch ------------------------------------------------------------------------------------
+
+    def run(self) -> Outcome:
+        text = sqlmod.bind_parameters(self.req.sql, self.req.parameters)
+        ast = sqlmod.parse_statement(text)
+        try:
+            if isinstance(ast, exp.Query):
+                return self._select(ast)
+            if isinstance(ast, exp.Insert):
+                return self._insert(ast)
+            if isinstance(ast, exp.Create) and ast.kind == "TABLE" and isinstance(ast.expression, exp.Query):
+                return self._ctas(ast)
+            if isinstance(ast, exp.Drop) and ast.kind == "TABLE":
+                return self._drop(ast)
+        except duckdb.Error as e:
+            raise self._duckdb_failure(e, text) from None
+        kind = (
+            ast.key.upper() if not isinstance(ast, exp.Create | exp.Drop) else f"{ast.key.upper()} {ast.kind}"
+        )
+        raise not_supported(f"The statement {kind}")
+
+    # --- reading tables ------------------------------------------------------------------------------
+
+    def _table(self, database: str, name: str) -> TableDef:
+        key = (database, name)
+        if key not in self._tables:
+            self._tables[key] = self.catalog.get_table(database, name)
+        return self._tables[key]
+
+    def _bind_tables(self, ast: exp.Expression) -> None:
+        refs = sqlmod.table_refs(ast, self.req.database)
+        for ref in refs:
+            table = self._table(ref.database, ref.name)
+            prune = self._pruner(ref, table)
+            partitions = parts_mod.resolve(table, self.catalog, self.s3, prune)
+            view = f"__la_t{self._views}"
+            self._views += 1
+            self.con.execute(f'CREATE TEMP VIEW "{view}" AS {self._reader_sql(table, partitions, view)}')
+            sqlmod.replace_table(ref, view)
+        sqlmod.strip_db_qualifiers(ast, refs)
+
+    def _pruner(self, ref: sqlmod.TableRef, table: TableDef) -> parts_mod.Pruner | None:
+        keys = table.partition_keys
+        conjuncts = sqlmod.partition_conjuncts(ref, {k.name for k in keys}) if keys else []
+        if not conjuncts:
+            return None
+        condition = sqlmod.to_duckdb(exp.and_(*conjuncts))
+
+        def prune(candidates: list[tuple[str, ...]]) -> list[int]:
+            data = {"__idx": list(range(len(candidates)))}
+            for i, k in enumerate(keys):
+                data[f"__v{i}"] = [c[i] for c in candidates]
+            name = f"__la_parts{id(candidates)}"
+            self.con.register(name, pa.table(data))
+            casts = ", ".join(
+                f'TRY_CAST("__v{i}" AS {k.type.duckdb()}) AS "{k.name}"' for i, k in enumerate(keys)
+            )
+            try:
+                rows = self.con.execute(
+                    f'SELECT __idx FROM (SELECT __idx, {casts} FROM "{name}") WHERE {condition} ORDER BY __idx'
+                ).fetchall()
+                return [r[0] for r in rows]
+            except duckdb.Error:
+                return list(range(len(candidates)))  # a predicate the engine cannot pre-evaluate: read all
+            finally:
+                self.con.unregister(name)
+
+        return prune
+
+    def _reader_sql(self, table: TableDef, partitions: list[parts_mod.Partition], view: str) -> str:
+        files = [f.uri for p in partitions for f in p.files]
+        keys = table.partition_keys
+        if not files:
+            cols = [f'CAST(NULL AS {c.type.duckdb()}) AS "{c.name}"' for c in [*table.columns, *keys]]
+            return f"SELECT {', '.join(cols)} WHERE false"
+        multi = len(partitions) > 1 and bool(keys)
+        source, data_cols = self._scan(table, files, with_filename=multi)
+        if not keys:
+            return f"SELECT {', '.join(data_cols)} FROM {source}"
+        if not multi:
+            values = partitions[0].values
+            consts = [
+                f'CAST({_sql_str(v)} AS {k.type.duckdb()}) AS "{k.name}"'
+                for k, v in zip(keys, values, strict=True)
+            ]
+            return f"SELECT {', '.join(data_cols + consts)} FROM {source}"
+        # Several partitions: each file's partition values come from a small lookup table.
+        lookup = {"filename": [f.uri for p in partitions for f in p.files]}
+        for i, k in enumerate(keys):
+            lookup[k.name] = [p.values[i] for p in partitions for _ in p.files]
+        name = f"{view}_partitions"
+        self.con.register(f"{name}_arrow", pa.table(lookup))
+        self.con.execute(f'CREATE TEMP TABLE "{name}" AS SELECT * FROM "{name}_arrow"')
+        self.con.unregister(f"{name}_arrow")
+        pcols = [f'CAST(p."{k.name}" AS {k.type.duckdb()}) AS "{k.name}"' for k in keys]
+        data = ", ".join(f"d.{c}" if c.startswith('"') else c for c in data_cols)
+        return f'SELECT {data}, {", ".join(pcols)} FROM {source} AS d JOIN "{name}" AS p USING (filename)'
+
+    def _scan(self, table: TableDef, files: list[str], with_filename: bool) -> tuple[str, list[str]]:
+        """The table function reading `files` and the select list giving the table's columns."""
+        file_list = "[" + ", ".join(_sql_str(f) for f in files) + "]"
+        fname = ", filename = true" if with_filename else ""
+        fmt = table.format
+        if fmt == "json":
+            mapping = {
+                k[len("mapping.") :].lower(): v
+                for k, v in table.serde_params.items()
+                if k.startswith("mapping.")
+            }
+            spec = ", ".join(
+                f"{_sql_str(mapping.get(c.name, c.name))}: {_sql_str(c.type.duckdb())}" for c in table.columns
+            )
+            ignore = table.serde_params.get("ignore.malformed.json", "false").lower() == "true"
+            source = (
+                f"read_json({file_list}, format = 'newline_delimited', columns = {{{spec}}}, "
+                f"ignore_errors = {str(ignore).lower()}, maximum_object_size = 134217728{fname})"
+            )
+            cols = [f'"{mapping.get(c.name, c.name)}" AS "{c.name}"' for c in table.columns]
+            return source, cols
+        if fmt == "parquet":
+            source = f"read_parquet({file_list}, union_by_name = true{fname})"
+            present = {r[0].lower() for r in self.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+            cols = [
+                f'CAST("{c.name}" AS {c.type.duckdb()}) AS "{c.name}"'
+                if c.name in present
+                else f'CAST(NULL AS {c.type.duckdb()}) AS "{c.name}"'
+                for c in table.columns
+            ]
+            return source, cols
+        if fmt in ("csv", "text"):
+            p = table.serde_params
+            if fmt == "csv":
+                delim, quote, escape, null = (
+                    p.get("separatorChar", ","),
+                    p.get("quoteChar", '"'),
+                    p.get("escapeChar", "\\"),
+                    "",
+                )
+            else:
+                delim = p.get("field.delim", p.get("serialization.format", "\x01"))
+                delim = "\x01" if delim == "1" else delim
+                quote, escape, null = "", "", "\\N"
+            skip = int(table.parameters.get("skip.header.line.count", "0"))
+            spec = ", ".join(f"{_sql_str(c.name)}: 'VARCHAR'" for c in table.columns)
+            source = (
+                f"read_csv({file_list}, columns = {{{spec}}}, delim = {_sql_str(delim)}, quote = {_sql_str(quote)}, "
+                f"escape = {_sql_str(escape)}, header = false, skip = {skip}, nullstr = {_sql_str(null)}, "
+                f"auto_detect = false, null_padding = true{fname})"
+            )
+            # Text SerDes give NULL for a field that does not parse as the column's type.
+            cols = [f'TRY_CAST("{c.name}" AS {c.type.duckdb()}) AS "{c.name}"' for c in table.columns]
+            return source, cols
+        raise not_supported(f"Reading table {table.qualified} stored with {fmt}")
+
+    # --- statements ----------------------------------------------------------------------------------
+
+    def _select(self, ast: exp.Query) -> Outcome:
+        self._bind_tables(ast)
+        sqlmod.name_outputs(ast)
+        cur = self.con.execute(sqlmod.to_duckdb(ast))
+        desc = cur.description or []
+        rows = cur.fetchall()
+        result = build([d[0] for d in desc], [d[1] for d in desc], rows)
+        return Outcome(result, self.scanned)
+
+    def _query_relation(self, query: exp.Query) -> tuple[str, list[str], list[Any]]:
+        self._bind_tables(query)
+        text = sqlmod.to_duckdb(query)
+        rel = self.con.sql(text)
+        return text, list(rel.columns), list(rel.types)
+
+    def _insert(self, ast: exp.Insert) -> Outcome:
+        target = ast.this
+        column_list: list[str] | None = None
+        if isinstance(target, exp.Schema):
+            column_list = [c.name.lower() for c in target.expressions]
+            target = target.this
+        if not isinstance(target, exp.Table) or not isinstance(ast.expression, exp.Query):
+            raise not_supported("This form of INSERT")
+        db = (target.db or self.req.database or "").lower()
+        table = self._table(db, target.name.lower())
+        if table.format != "parquet":
+            raise not_supported(f"INSERT INTO a table stored as {table.format} ({table.qualified})")
+        text, _names, types = self._query_relation(ast.expression)
+        all_cols = [*table.columns, *table.partition_keys]
+        targets = [table.column(c) for c in column_list] if column_list else all_cols
+        if any(c is None for c in targets):
+            missing = next(n for n, c in zip(column_list or [], targets, strict=True) if c is None)
+            raise QueryFailed(
+                f"COLUMN_NOT_FOUND: Insert column name does not exist in target table: {missing}"
+            )
+        if len(types) != len(targets) or not all(
+            can_coerce(t, c.type)
+            for t, c in zip(types, targets, strict=True)  # type: ignore[union-attr]
+        ):
+            raise QueryFailed(
+                "TYPE_MISMATCH: Insert query has mismatched column types: Table: ["
+                + ", ".join(hive_to_trino_text(c.type) for c in targets)  # type: ignore[union-attr]
+                + "], Query: ["
+                + ", ".join(trino_type_text(t) for t in types)
+                + "]"
+            )
+        aliases = ", ".join(f'"__c{i}"' for i in range(len(types)))
+        given = {c.name: i for i, c in enumerate(targets)}  # type: ignore[union-attr]
+        select = [
+            f'CAST("__c{given[c.name]}" AS {c.type.duckdb()}) AS "{c.name}"'
+            if c.name in given
+            else f'CAST(NULL AS {c.type.duckdb()}) AS "{c.name}"'
+            for c in all_cols
+        ]
+        final = f"SELECT {', '.join(select)} FROM ({text}) AS __q({aliases})"
+        rows, files, written = self._write(table.location, table.partition_keys, final, table.parameters)
+        if table.partition_keys and not table.projection_enabled and written:
+            self.catalog.add_partitions(table, written)
+        return self._write_outcome(rows, files)
+
+    def _write(
+        self, location: str, keys: list[Any], select_sql: str, params: dict[str, str]
+    ) -> tuple[int, list[str], list[tuple[list[str], str]]]:
+        """Streams a query into Parquet files under `location`, Hive-style; returns rows, files, partitions."""
+        bucket, prefix = split_uri(location if location.endswith("/") else location + "/")
+        reader = self.con.sql(select_sql).to_arrow_reader(ARROW_BATCH_ROWS)
+        written: list[tuple[str, int]] = []
+
+        def visit(f: Any) -> None:
+            written.append((f.path, f.metadata.num_rows if f.metadata is not None else 0))
+
+        compression = (
+            params.get("parquet.compression") or params.get("write.compression") or "snappy"
+        ).lower()
+        fmt = pads.ParquetFileFormat()
+        partitioning = None
+        if keys:
+            schema = pa.schema([reader.schema.field(k.name) for k in keys])
+            partitioning = pads.partitioning(schema, flavor="hive")
+        pads.write_dataset(
+            reader,
+            base_dir=f"{bucket}/{prefix}".rstrip("/"),
+            filesystem=self.s3.arrow_fs,
+            format=fmt,
+            file_options=fmt.make_write_options(compression=None if compression == "none" else compression),
+            partitioning=partitioning,
+            basename_template=f"{self.req.query_id}_{{i}}",
+            existing_data_behavior="overwrite_or_ignore",
+            file_visitor=visit,
+            create_dir=False,
+            max_partitions=100_000,
+        )
+        files = [f"s3://{path}" for path, _ in written]
+        partitions: dict[tuple[str, ...], str] = {}
+        base = f"{bucket}/{prefix}"
+        for path, _ in written:
+            rel = path[len(base) :].split("/")[:-1]
+            values = tuple(unquote(seg.split("=", 1)[1]) for seg in rel[: len(keys)]) if keys else ()
+            if keys:
+                partitions[values] = f"s3://{base}{'/'.join(rel[: len(keys)])}/"
+        return sum(n for _, n in written), files, [(list(v), loc) for v, loc in partitions.items()]
+
+    def _write_outcome(self, rows: int, files: list[str]) -> Outcome:
+        info = [
+            {
+                "CatalogName": "hive",
+                "SchemaName": "",
+                "TableName": "",
+                "Name": "rows",
+                "Label": "rows",
+                "Type": "bigint",
+                "Precision": 19,
+                "Scale": 0,
+                "Nullable": "UNKNOWN",
+                "CaseSensitive": False,
+            }
+        ]
+        return Outcome(ResultSet(info, [], header=False, update_count=rows), self.scanned, files)
+
+    def _ctas(self, ast: exp.Create) -> Outcome:
+        target = ast.this.this if isinstance(ast.this, exp.Schema) else ast.this
+        db = (target.db or self.req.database or "").lower()
+        name = target.name.lower()
+        if not self.catalog.database_exists(db):
+            raise QueryFailed(f"SCHEMA_NOT_FOUND: Schema '{db}' does not exist")
+        if self.catalog.table_exists(db, name):
+            if ast.args.get("exists"):
+                return self._write_outcome(0, [])
+            raise QueryFailed(f"TABLE_ALREADY_EXISTS: Table 'awsdatacatalog.{db}.{name}' already exists")
+        props = _ctas_properties(ast)
+        fmt = props.get("format", "parquet").lower()
+        if fmt != "parquet":
+            raise not_supported(f"CREATE TABLE AS with format '{fmt}'")
+        if "bucketed_by" in props:
+            raise not_supported("CREATE TABLE AS with bucketed_by")
+        if not self.req.output_location and "external_location" not in props:
+            raise QueryFailed(
+                "INVALID_TABLE_PROPERTY: external_location is required without a result location"
+            )
+        location = props.get("external_location") or f"{self.req.output_location}tables/{self.req.query_id}/"
+        location = location if location.endswith("/") else location + "/"
+        if self.s3.has_objects(location):
+            raise QueryFailed(
+                f"HIVE_PATH_ALREADY_EXISTS: Target directory for table '{db}.{name}' already exists: {location}"
+            )
+        text, names, types = self._query_relation(ast.expression)
+        names = [n.lower() for n in names]
+        partitioned_by = [p.lower() for p in props.get("partitioned_by", [])]
+        if partitioned_by and names[-len(partitioned_by) :] != partitioned_by:
+            raise QueryFailed(
+                "HIVE_COLUMN_ORDER_MISMATCH: Partition keys must be the last columns in the table "
+                "and in the same order as the table properties: " + str(partitioned_by)
+            )
+        for t in types:
+            if type_id(t) == "timestamp with time zone":
+                raise QueryFailed("NOT_SUPPORTED: Unsupported Hive type: timestamp(3) with time zone")
+        hive_types = [hive_type_of(t) for t in types]
+        cols = [(n, h) for n, h in zip(names, hive_types, strict=True)]
+        data_cols = cols[: len(cols) - len(partitioned_by)]
+        key_cols = cols[len(cols) - len(partitioned_by) :]
+        table_input = {
+            "Name": name,
+            "TableType": "EXTERNAL_TABLE",
+            "Parameters": {"classification": "parquet", "EXTERNAL": "TRUE", "parquet.compression": "SNAPPY"},
+            "PartitionKeys": [{"Name": n, "Type": h} for n, h in key_cols],
+            "StorageDescriptor": {
+                "Columns": [{"Name": n, "Type": h} for n, h in data_cols],
+                "Location": location,
+                "InputFormat": PARQUET_INPUT,
+                "OutputFormat": PARQUET_OUTPUT,
+                "SerdeInfo": {
+                    "SerializationLibrary": PARQUET_SERDE,
+                    "Parameters": {"serialization.format": "1"},
+                },
+            },
+        }
+        aliases = ", ".join(f'"__c{i}"' for i in range(len(names)))
+        select = ", ".join(
+            f'CAST("__c{i}" AS {parse_hive_type(h).duckdb()}) AS "{n}"' for i, (n, h) in enumerate(cols)
+        )
+        final = f"SELECT {select} FROM ({text}) AS __q({aliases})"
+        key_defs = [HiveColumn(n, parse_hive_type(h)) for n, h in key_cols]
+        rows, files, written = self._write(location, key_defs, final, table_input["Parameters"])
+        self.catalog.create_table(db, table_input)
+        if key_cols and written:
+            self.catalog.add_partitions(self._table(db, name), written)
+        return self._write_outcome(rows, files)
+
+    def _drop(self, ast: exp.Drop) -> Outcome:
+        target = ast.find(exp.Table)
+        if target is None:
+            raise not_supported("DROP without a table name")
+        db = (target.db or self.req.database or "").lower()
+        name = target.name.lower()
+        if not self.catalog.table_exists(db, name):
+            if ast.args.get("exists"):
+                return Outcome(ResultSet([], [], header=False), 0)
+            raise QueryFailed(f"SemanticException [Error 10001]: Table not found {db}.{name}")
+        self.catalog.drop_table(db, name)
+        return Outcome(ResultSet([], [], header=False), 0)
+
+    # --- errors --------------------------------------------------------------------------------------
+
+    def _duckdb_failure(self, e: duckdb.Error, sql: str) -> QueryFailed:
+        if self.cut_off:
+            return QueryFailed("Query cancelled! : Bytes scanned limit was exceeded", state="CANCELLED")
+        if isinstance(e, duckdb.InterruptException):
+            return QueryFailed("Query cancelled by user", state="CANCELLED")
+        msg = str(e).split("\n")[0]
+        msg = re.sub(r"^[A-Za-z ]+Error: ", "", msg)
+        m = re.search(r'Referenced column "([^"]+)" not found|does not have a column named "([^"]+)"', msg)
+        if m:
+            col = m.group(1) or m.group(2)
+            return QueryFailed(
+                f"COLUMN_NOT_FOUND: line {_position(sql, col)}: Column '{col}' cannot be resolved"
+            )
+        m = re.search(r"(?:Scalar|Aggregate|Table) Function with name (\w+) does not exist", msg)
+        if m:
+            fn = m.group(1)
+            return QueryFailed(
+                f"FUNCTION_NOT_FOUND: line {_position(sql, fn)}: Function '{fn}' not registered "
+                "(or not supported by the local Athena engine)"
+            )
+        if isinstance(e, duckdb.BinderException) and re.search(
+            r"No function matches|explicit cast|Cannot compare|Cannot mix", msg
+        ):
+            return QueryFailed(f"TYPE_MISMATCH: line 1:1: {msg}")
+        if isinstance(e, duckdb.ConversionException):
+            return QueryFailed(f"INVALID_CAST_ARGUMENT: {msg}", error_type=DATA_ERROR)
+        if isinstance(e, duckdb.OutOfRangeException):
+            return QueryFailed(f"NUMERIC_VALUE_OUT_OF_RANGE: {msg}", error_type=DATA_ERROR)
+        if "Malformed JSON" in msg or ("JSON" in msg and isinstance(e, duckdb.InvalidInputException)):
+            return QueryFailed(
+                f"HIVE_CURSOR_ERROR: Row is not a valid JSON Object - {msg}", error_type=DATA_ERROR
+            )
+        if isinstance(e, duckdb.ParserException):
+            return not_supported(
+                f"A construct in this query (DuckDB could not parse the transpiled SQL: {msg})"
+            )
+        if isinstance(e, duckdb.BinderException | duckdb.CatalogException):
+            return QueryFailed(f"SYNTAX_ERROR: line 1:1: {msg}")
+        return QueryFailed(f"GENERIC_INTERNAL_ERROR: {msg}", category=SYSTEM, error_type=INTERNAL_ERROR)
+
+
+@dataclass(frozen=True)
+class HiveColumn:
+    name: str
+    type: HiveType
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _position(sql: str, word: str) -> str:
+    m = re.search(r"\b" + re.escape(word) + r"\b", sql, flags=re.I)
+    if not m:
+        return "1:1"
+    before = sql[: m.start()]
+    return f"{before.count(chr(10)) + 1}:{m.start() - (before.rfind(chr(10)) + 1) + 1}"
+
+
+def _ctas_properties(ast: exp.Create) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    props = ast.args.get("properties")
+    for prop in props.expressions if props else []:
+        if isinstance(prop, exp.FileFormatProperty):
+            out["format"] = prop.this.name if isinstance(prop.this, exp.Literal) else prop.this.sql()
+        elif isinstance(prop, exp.PartitionedByProperty):
+            arr = prop.this
+            out["partitioned_by"] = [
+                e.name for e in (arr.expressions if isinstance(arr, exp.Array | exp.Schema) else [arr])
+            ]
+        elif isinstance(prop, exp.LocationProperty):
+            out["external_location"] = prop.this.name
+        elif isinstance(prop, exp.Property):
+            key = prop.name.lower()
+            value = prop.args.get("value")
+            if isinstance(value, exp.Array):
+                out[key] = [e.name for e in value.expressions]
+            elif value is not None:
+                out[key] = value.name
+        else:
+            raise not_supported(f"The table property {prop.sql(dialect=sqlmod.READ)}")
+    return out
