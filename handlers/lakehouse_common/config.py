@@ -1,0 +1,110 @@
+"""Configuration from the environment variables docs/contracts.md lists; misconfiguration fails fast."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DEFAULT_NAMESPACE = "Lakehouse/Pipeline"
+DEFAULT_GITHUB_API_URL = "https://api.github.com"
+DEFAULT_QUERY_TIMEOUT_SECONDS = 600.0
+
+_ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+# Glue database names: Athena identifiers we never quote or format into SQL, only pass as context.
+_GLUE_DATABASE = re.compile(r"^[a-z0-9_]{1,255}$")
+_WORKGROUP = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or malformed; the message says which variable to set."""
+
+
+def _get(env: Mapping[str, str], name: str, default: str | None = None) -> str:
+    value = env.get(name, "").strip()
+    if value:
+        return value
+    if default is not None:
+        return default
+    raise ConfigError(f"environment variable {name} is not set (see docs/contracts.md, 'Lambda functions')")
+
+
+def _match(name: str, value: str, pattern: re.Pattern[str], what: str) -> str:
+    if not pattern.match(value):
+        raise ConfigError(f"{name}={value!r} is not a valid {what}")
+    return value
+
+
+@dataclass(frozen=True)
+class Common:
+    env: str
+    namespace: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Common:
+        return cls(
+            env=_match("LAKEHOUSE_ENV", _get(env, "LAKEHOUSE_ENV"), _ENV_NAME, "environment name"),
+            namespace=_get(env, "METRICS_NAMESPACE", DEFAULT_NAMESPACE),
+        )
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    common: Common
+    raw_bucket: str
+    github_api_url: str
+    token_parameter: str | None
+    token_secret_arn: str | None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> IngestConfig:
+        env = os.environ if env is None else env
+        url = _get(env, "GITHUB_API_URL", DEFAULT_GITHUB_API_URL).rstrip("/")
+        if not re.match(r"^https?://[^\s/]+", url):
+            raise ConfigError(f"GITHUB_API_URL={url!r} is not an http(s) URL")
+        return cls(
+            common=Common.from_env(env),
+            raw_bucket=_match("RAW_BUCKET", _get(env, "RAW_BUCKET"), _BUCKET, "bucket name"),
+            github_api_url=url,
+            token_parameter=env.get("GITHUB_TOKEN_PARAMETER") or None,
+            token_secret_arn=env.get("GITHUB_TOKEN_SECRET_ARN") or None,
+        )
+
+
+@dataclass(frozen=True)
+class TransformConfig:
+    common: Common
+    workgroup: str
+    database: str
+    query_timeout_seconds: float
+    raw_bucket: str | None = None
+    silver_bucket: str | None = None
+    gold_bucket: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, buckets: tuple[str, ...]) -> TransformConfig:
+        env = os.environ if env is None else env
+        timeout_text = _get(env, "QUERY_TIMEOUT_SECONDS", str(DEFAULT_QUERY_TIMEOUT_SECONDS))
+        try:
+            timeout = float(timeout_text)
+        except ValueError:
+            raise ConfigError(f"QUERY_TIMEOUT_SECONDS={timeout_text!r} is not a number") from None
+        if timeout <= 0:
+            raise ConfigError(f"QUERY_TIMEOUT_SECONDS={timeout_text!r} must be positive")
+        named = {
+            f"{b}_bucket": _match(
+                f"{b.upper()}_BUCKET", _get(env, f"{b.upper()}_BUCKET"), _BUCKET, "bucket name"
+            )
+            for b in buckets
+        }
+        return cls(
+            common=Common.from_env(env),
+            workgroup=_match("ATHENA_WORKGROUP", _get(env, "ATHENA_WORKGROUP"), _WORKGROUP, "workgroup name"),
+            database=_match(
+                "GLUE_DATABASE", _get(env, "GLUE_DATABASE"), _GLUE_DATABASE, "Glue database name"
+            ),
+            query_timeout_seconds=timeout,
+            **named,
+        )

@@ -1,0 +1,79 @@
+"""Fixtures for the handler tests: moto AWS, the fake clock, the fake GitHub API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from handler_support import DATABASE, GOLD, RAW, SILVER, FakeClock
+from moto import mock_aws
+
+from harness.fake_github import FakeGitHub
+from harness.fixtures import load_events
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def boto_session() -> boto3.Session:
+    """One session for all tests: it caches the service models, which boto3.client() would reload."""
+    return boto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch, boto_session: boto3.Session) -> Iterator[dict[str, Any]]:
+    """moto in-process: the environment's buckets, Glue database and tables."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        s3 = boto_session.client("s3")
+        for bucket in (RAW, SILVER, GOLD):
+            s3.create_bucket(Bucket=bucket)
+            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        glue = boto_session.client("glue")
+        glue.create_database(DatabaseInput={"Name": DATABASE})
+        for table, bucket, prefix, parts in (
+            ("github_events_silver", SILVER, "github/events_silver/", ["year", "month"]),
+            ("github_events_gold_daily", GOLD, "github/events_gold_daily/", ["ingest_dt"]),
+        ):
+            glue.create_table(
+                DatabaseName=DATABASE,
+                TableInput={
+                    "Name": table,
+                    "StorageDescriptor": {"Location": f"s3://{bucket}/{prefix}"},
+                    "PartitionKeys": [{"Name": p, "Type": "string"} for p in parts],
+                },
+            )
+        yield {
+            "s3": s3,
+            "glue": glue,
+            "cloudwatch": boto_session.client("cloudwatch"),
+            "ssm": boto_session.client("ssm"),
+            "secrets": boto_session.client("secretsmanager"),
+        }
+
+
+@pytest.fixture
+def fixture_events() -> list[dict[str, Any]]:
+    return load_events()
+
+
+@pytest.fixture
+def api(clock: FakeClock) -> Iterator[FakeGitHub]:
+    server = FakeGitHub(clock=clock.epoch).start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,92 @@
+"""Helpers for the handler tests: names of the test environment, a fake clock and Lambda context."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from harness.fixtures import load_events
+
+ENV = "test"
+RAW = "dp-test-123456789012-raw"
+SILVER = "dp-test-123456789012-silver"
+GOLD = "dp-test-123456789012-gold"
+DATABASE = "lakehouse_test"
+WORKGROUP = "lakehouse-test"
+NAMESPACE = "Lakehouse/Pipeline"
+START = datetime(2025, 11, 20, 12, 0, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """Time that moves only when slept on (or advanced); every sleep is recorded."""
+
+    def __init__(self, start: datetime = START) -> None:
+        self.current = start
+        self.sleeps: list[float] = []
+
+    def now(self) -> datetime:
+        return self.current
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0, f"negative sleep {seconds}"
+        self.sleeps.append(seconds)
+        self.current += timedelta(seconds=seconds)
+
+    def advance(self, seconds: float) -> None:
+        self.current += timedelta(seconds=seconds)
+
+    def epoch(self) -> float:
+        return self.current.timestamp()
+
+
+class FakeContext:
+    """The part of the Lambda context the handlers use; its deadline follows the fake clock."""
+
+    def __init__(self, clock: FakeClock, budget_seconds: float = 180.0) -> None:
+        self.clock = clock
+        self.deadline = clock.now() + timedelta(seconds=budget_seconds)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - self.clock.now()).total_seconds() * 1000))
+
+
+def make_events(n: int, start_id: int = 60_000_000_000) -> list[dict[str, Any]]:
+    """``n`` distinct valid events (fixtures cloned with new ids), newest first like the API."""
+    base = load_events()
+    out = []
+    for i in range(n):
+        event = copy.deepcopy(base[i % len(base)])
+        event["id"] = str(start_id + n - i)
+        event["created_at"] = (START - timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        out.append(event)
+    return out
+
+
+def read_jsonl_objects(s3: Any, bucket: str, prefix: str) -> dict[str, list[dict[str, Any]]]:
+    """Every object under ``prefix`` (all versions count: an overwrite would show as a second one)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
+        for version in page.get("Versions", []):
+            body = s3.get_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])[
+                "Body"
+            ].read()
+            lines = gzip.decompress(body).decode().splitlines()
+            out[f"{version['Key']}#{version['VersionId']}"] = [json.loads(x) for x in lines]
+    return out
+
+
+def metric_sum(cloudwatch: Any, name: str, **dimensions: str) -> float:
+    dims = [{"Name": "Environment", "Value": ENV}] + [{"Name": k, "Value": v} for k, v in dimensions.items()]
+    stats = cloudwatch.get_metric_statistics(
+        Namespace=NAMESPACE,
+        MetricName=name,
+        Dimensions=dims,
+        StartTime=datetime.now(UTC) - timedelta(days=1),
+        EndTime=datetime.now(UTC) + timedelta(days=1),
+        Period=86400 * 2,
+        Statistics=["Sum"],
+    )
+    return sum(p["Sum"] for p in stats["Datapoints"])
