@@ -285,7 +285,7 @@ class _Session:
         result = build([d[0] for d in desc], [d[1] for d in desc], rows)
         return Outcome(result, self.scanned)
 
-    def _query_relation(self, query: exp.Query) -> tuple[str, list[str], list[Any]]:
+    def _query_relation(self, query: exp.Expression) -> tuple[str, list[str], list[Any]]:
         self._bind_tables(query)
         text = sqlmod.to_duckdb(query)
         rel = self.con.sql(text)
@@ -297,7 +297,7 @@ class _Session:
         if isinstance(target, exp.Schema):
             column_list = [c.name.lower() for c in target.expressions]
             target = target.this
-        if not isinstance(target, exp.Table) or not isinstance(ast.expression, exp.Query):
+        if not isinstance(target, exp.Table) or not isinstance(ast.expression, exp.Query | exp.Values):
             raise not_supported("This form of INSERT")
         db = (target.db or self.req.database or "").lower()
         table = self._table(db, target.name.lower())
