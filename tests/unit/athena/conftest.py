@@ -179,7 +179,7 @@ def create_tables(glue: Any, database: str, raw: str, silver: str, gold: str) ->
         },
     )
     for name, bucket, path, columns, keys in (
-        ("github_events_silver", silver, "github/events_silver/", SILVER_COLUMNS[:-2] + SILVER_COLUMNS[-1:], ["year", "month"]),
+        ("github_events_silver", silver, "github/events_silver/", SILVER_COLUMNS, ["year", "month"]),
         ("github_events_gold_daily", gold, "github/events_gold_daily/", GOLD_COLUMNS, ["ingest_dt"]),
     ):
         glue.create_table(

@@ -11,7 +11,8 @@ from .conftest import Lake, event, fetch_rows
 SILVER_INSERT = """
 INSERT INTO github_events_silver
 SELECT event_id, event_type, created_at, actor_id, actor_login, repo_id, repo_name, org_id, org_login,
-       is_public, payload_action, payload_ref, payload_ref_type, payload_size, ingested_at, year, month
+       is_public, payload_action, payload_ref, payload_ref_type, payload_size, ingest_dt, ingested_at, year,
+       month
 FROM (
   SELECT b.id AS event_id, b.type AS event_type,
          CAST(from_iso8601_timestamp(b.created_at) AS timestamp) AS created_at,
@@ -21,7 +22,7 @@ FROM (
          json_extract_scalar(b.payload, '$.ref') AS payload_ref,
          json_extract_scalar(b.payload, '$.ref_type') AS payload_ref_type,
          TRY_CAST(json_extract_scalar(b.payload, '$.size') AS integer) AS payload_size,
-         CAST(from_iso8601_timestamp(b.ingested_at) AS timestamp) AS ingested_at,
+         b.ingest_dt, CAST(from_iso8601_timestamp(b.ingested_at) AS timestamp) AS ingested_at,
          substr(b.ingest_dt, 1, 4) AS year, substr(b.ingest_dt, 6, 2) AS month,
          row_number() OVER (PARTITION BY b.id ORDER BY b.ingested_at DESC) AS rn
   FROM github_events_bronze b
