@@ -40,7 +40,8 @@ PER_PAGE = 100
 MAX_SEEN_IDS = 3000  # GitHub's window is ~300 events; this spans many polls
 SECONDARY_RATE_LIMIT_WAIT = 60.0  # GitHub's advice when a 403/429 carries no timing header
 _LINK = re.compile(r'<([^>]+)>\s*;\s*rel="([^"]+)"')
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+# RFC 3339 as GitHub writes it, and as Trino's from_iso8601_timestamp reads it (a 'T', no space).
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 _BIGINT = (-(2**63), 2**63 - 1)
 
 logger = get_logger("ingest")

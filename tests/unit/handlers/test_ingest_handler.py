@@ -23,7 +23,7 @@ from lakehouse_common.config import ConfigError, IngestConfig
 from lakehouse_common.keys import INGEST_STATE_KEY
 
 from harness.fake_github import FakeGitHub, Fault
-from harness.fixtures import invalid_events
+from harness.fixtures import invalid_events, load_events
 
 SOURCE_SUFFIX = "/events"
 
@@ -218,6 +218,38 @@ def test_invalid_events_served_again_are_not_quarantined_twice(aws, clock, api, 
     summary = poll(deps, clock)
     assert summary["quarantined"] == 0 and summary["written"] == 2
     assert len(quarantine(aws)) == len(cases)
+
+
+@pytest.mark.parametrize(
+    "created_at,ok",
+    [
+        ("2025-11-20T12:00:00Z", True),
+        ("2025-11-20T12:00:00.123+02:00", True),
+        (None, True),  # the schema allows null
+        ("2025-11-20 12:00:00Z", False),  # Silver's from_iso8601_timestamp would fail the whole query
+        ("2025-11-20", False),
+        ("", False),
+    ],
+)
+def test_created_at_must_be_what_silver_can_parse(fixture_events, created_at, ok):
+    event = {**fixture_events[0], "created_at": created_at}
+    assert (ingest.validate_event(event) is None) == ok
+
+
+@pytest.mark.parametrize(
+    "change,fragment",
+    [
+        ({"actor": {**load_events()[0]["actor"], "id": True}}, "'actor.id' must be an integer"),
+        ({"actor": {**load_events()[0]["actor"], "id": 2**63}}, "does not fit a bigint"),
+        ({"org": "github"}, "'org' must be an object"),
+        ({"org": {"id": 1, "login": "x"}}, "missing required field 'org.gravatar_id'"),
+        ({"id": "  "}, "'id' is empty"),
+        ({"type": 7}, "'type' must be a string or null"),
+    ],
+)
+def test_envelope_types_match_what_bronze_declares(change, fragment):
+    reason = ingest.validate_event({**load_events()[0], **change})
+    assert reason is not None and fragment in reason
 
 
 # --- rate limits -----------------------------------------------------------------------------------
