@@ -451,9 +451,25 @@ def _parse_ts(value: Any) -> datetime | None:
         return None
 
 
+class FixedBudget:
+    """Stands in for the Lambda context when there is none (a local call): a fixed time budget."""
+
+    def __init__(self, clock: Clock, seconds: float) -> None:
+        self.clock = clock
+        self.deadline = clock.now() + timedelta(seconds=seconds)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - self.clock.now()).total_seconds() * 1000))
+
+
+DEFAULT_BUDGET_SECONDS = 180.0  # the stack's ingest timeout
+
+
 def run(event: dict[str, Any], context: Any, deps: IngestDeps) -> dict[str, Any]:
     cfg = deps.config
     bucket = cfg.raw_bucket
+    if not callable(getattr(context, "get_remaining_time_in_millis", None)):
+        context = FixedBudget(deps.clock, DEFAULT_BUDGET_SECONDS)
     metrics = Metrics(deps.cloudwatch, cfg.common.namespace, cfg.common.env)
     for name in ("EventsWritten", "EventsQuarantined", "PagesFetched", "NotModified", "RateLimited"):
         metrics.add(name, 0)

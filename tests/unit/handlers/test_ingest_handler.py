@@ -474,6 +474,13 @@ def test_next_link_to_another_origin_is_not_followed(aws, clock):
     assert summary["status"] == "ok" and deps.http.urls == ["https://api.github.com/events?per_page=100"]
 
 
+def test_without_a_lambda_context_the_stack_timeout_is_the_budget(aws, clock, api, fixture_events):
+    api.load_events(fixture_events)
+    api.enqueue(Fault.too_many_requests(retry_after=170))  # would fit 180 s less the reserve...
+    summary = ingest.run({}, None, make_deps(aws, clock, api.url, reserve_seconds=15))
+    assert summary["status"] == "partial" and clock.sleeps == []  # ...but not with 15 s kept back
+
+
 def test_config_names_the_missing_variable():
     with pytest.raises(ConfigError, match="RAW_BUCKET"):
         IngestConfig.from_env({"LAKEHOUSE_ENV": "dev"})
