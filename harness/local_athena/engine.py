@@ -170,7 +170,7 @@ class _Session:
 
         def prune(candidates: list[tuple[str, ...]]) -> list[int]:
             data = {"__idx": list(range(len(candidates)))}
-            for i, k in enumerate(keys):
+            for i in range(len(keys)):
                 data[f"__v{i}"] = [c[i] for c in candidates]
             name = f"__la_parts{id(candidates)}"
             self.con.register(name, pa.table(data))
@@ -178,8 +178,9 @@ class _Session:
                 f'TRY_CAST("__v{i}" AS {k.type.duckdb()}) AS "{k.name}"' for i, k in enumerate(keys)
             )
             try:
+                inner = f'SELECT __idx, {casts} FROM "{name}"'
                 rows = self.con.execute(
-                    f'SELECT __idx FROM (SELECT __idx, {casts} FROM "{name}") WHERE {condition} ORDER BY __idx'
+                    f"SELECT __idx FROM ({inner}) WHERE {condition} ORDER BY __idx"
                 ).fetchall()
                 return [r[0] for r in rows]
             except duckdb.Error:
@@ -265,7 +266,8 @@ class _Session:
             skip = int(table.parameters.get("skip.header.line.count", "0"))
             spec = ", ".join(f"{_sql_str(c.name)}: 'VARCHAR'" for c in table.columns)
             source = (
-                f"read_csv({file_list}, columns = {{{spec}}}, delim = {_sql_str(delim)}, quote = {_sql_str(quote)}, "
+                f"read_csv({file_list}, columns = {{{spec}}}, delim = {_sql_str(delim)}, "
+                f"quote = {_sql_str(quote)}, "
                 f"escape = {_sql_str(escape)}, header = false, skip = {skip}, nullstr = {_sql_str(null)}, "
                 f"auto_detect = false, null_padding = true{fname})"
             )
@@ -339,7 +341,7 @@ class _Session:
     def _write(
         self, location: str, keys: list[Any], select_sql: str, params: dict[str, str]
     ) -> tuple[int, list[str], list[tuple[list[str], str]]]:
-        """Streams a query into Parquet files under `location`, Hive-style; returns rows, files, partitions."""
+        """Streams a query into Parquet under `location`, Hive-style; returns rows, files, partitions."""
         bucket, prefix = split_uri(location if location.endswith("/") else location + "/")
         reader = self.con.sql(select_sql).to_arrow_reader(ARROW_BATCH_ROWS)
         written: list[tuple[str, int]] = []
@@ -419,7 +421,8 @@ class _Session:
         location = location if location.endswith("/") else location + "/"
         if self.s3.has_objects(location):
             raise QueryFailed(
-                f"HIVE_PATH_ALREADY_EXISTS: Target directory for table '{db}.{name}' already exists: {location}"
+                f"HIVE_PATH_ALREADY_EXISTS: Target directory for table '{db}.{name}' already exists: "
+                + location
             )
         text, names, types = self._query_relation(ast.expression)
         names = [n.lower() for n in names]

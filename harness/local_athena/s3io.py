@@ -159,7 +159,9 @@ class CountingReader(io.RawIOBase):
         super().__init__()
         self._stream = stream
         self._size: int = stream.size()  # type: ignore[attr-defined]
-        self._pos = 0
+        # DuckDB shares one handle between its threads and calls seek() then read(); the position is
+        # per thread so one thread's seek cannot move another's read.
+        self._local = threading.local()
         self._buf = b""
         self._buf_start = 0
         self._on_read = on_read
@@ -177,6 +179,14 @@ class CountingReader(io.RawIOBase):
 
     def seekable(self) -> bool:
         return True
+
+    @property
+    def _pos(self) -> int:
+        return getattr(self._local, "pos", 0)
+
+    @_pos.setter
+    def _pos(self, value: int) -> None:
+        self._local.pos = value
 
     def tell(self) -> int:
         return self._pos

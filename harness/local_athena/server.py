@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import threading
@@ -102,10 +103,8 @@ def main() -> int:
     args = parser.parse_args()
     server = LocalAthenaServer(args.aws_endpoint, region=args.region, port=args.port).start()
     print(json.dumps({"athena": server.url}), flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
     server.stop()
     return 0
 

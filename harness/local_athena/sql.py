@@ -63,7 +63,8 @@ def bind_parameters(sql: str, params: list[str]) -> str:
     marks = [t for t in tokens if t.token_type == TokenType.PLACEHOLDER and sql[t.start : t.end + 1] == "?"]
     if len(marks) != len(params):
         raise QueryFailed(
-            f"INVALID_PARAMETER_USAGE: Incorrect number of parameters: expected {len(marks)} but found {len(params)}"
+            "INVALID_PARAMETER_USAGE: Incorrect number of parameters: "
+            f"expected {len(marks)} but found {len(params)}"
         )
     out, last = [], 0
     for tok, value in zip(marks, params, strict=True):

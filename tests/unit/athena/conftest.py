@@ -24,7 +24,10 @@ PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
 BRONZE_COLUMNS = [
     ("id", "string"),
     ("type", "string"),
-    ("actor", "struct<id:bigint,login:string,display_login:string,gravatar_id:string,url:string,avatar_url:string>"),
+    (
+        "actor",
+        "struct<id:bigint,login:string,display_login:string,gravatar_id:string,url:string,avatar_url:string>",
+    ),
     ("repo", "struct<id:bigint,name:string,url:string>"),
     ("org", "struct<id:bigint,login:string,gravatar_id:string,url:string,avatar_url:string>"),
     ("payload", "string"),
@@ -225,31 +228,60 @@ def lake(aws_endpoint: str, athena: Any) -> Lake:
         },
     )
     return Lake(
-        suffix, buckets["raw"], buckets["silver"], buckets["gold"], buckets["logs"], database, workgroup, key_arn,
-        s3, glue, athena,
+        suffix,
+        buckets["raw"],
+        buckets["silver"],
+        buckets["gold"],
+        buckets["logs"],
+        database,
+        workgroup,
+        key_arn,
+        s3,
+        glue,
+        athena,
     )
 
 
-def event(i: int, *, etype: str = "PushEvent", actor: str | None = None, repo: str = "octo/repo",
-          created: str = "2024-03-01T10:00:00Z", payload: dict[str, Any] | None = None,
-          org: bool = True) -> dict[str, Any]:
+def event(
+    i: int,
+    *,
+    etype: str = "PushEvent",
+    actor: str | None = None,
+    repo: str = "octo/repo",
+    created: str = "2024-03-01T10:00:00Z",
+    payload: dict[str, Any] | None = None,
+    org: bool = True,
+) -> dict[str, Any]:
     """A GitHub public event shaped like the API's."""
     login = actor or f"user{i % 7}"
     ev: dict[str, Any] = {
         "id": str(1000 + i),
         "type": etype,
-        "actor": {"id": 10 + i % 7, "login": login, "display_login": login, "gravatar_id": "",
-                  "url": f"https://api.github.com/users/{login}", "avatar_url": "https://a/"},
+        "actor": {
+            "id": 10 + i % 7,
+            "login": login,
+            "display_login": login,
+            "gravatar_id": "",
+            "url": f"https://api.github.com/users/{login}",
+            "avatar_url": "https://a/",
+        },
         "repo": {"id": 500, "name": repo, "url": f"https://api.github.com/repos/{repo}"},
-        "payload": payload if payload is not None else {"push_id": i, "size": 2, "ref": "refs/heads/main",
-                                                        "commits": [{"sha": "abc", "message": "m"}]},
+        "payload": payload
+        if payload is not None
+        else {"push_id": i, "size": 2, "ref": "refs/heads/main", "commits": [{"sha": "abc", "message": "m"}]},
         "public": True,
         "created_at": created,
         "ingested_at": "2024-03-01T10:05:00Z",
         "source": "github",
     }
     if org:
-        ev["org"] = {"id": 77, "login": "octo", "gravatar_id": "", "url": "https://o/", "avatar_url": "https://a/"}
+        ev["org"] = {
+            "id": 77,
+            "login": "octo",
+            "gravatar_id": "",
+            "url": "https://o/",
+            "avatar_url": "https://a/",
+        }
     return ev
 
 

@@ -13,7 +13,11 @@ FAILURES = [
     ("syntax", "SELECT FROM WHERE", "SYNTAX_ERROR"),
     ("unknown table", "SELECT * FROM no_such_table", "TABLE_NOT_FOUND: Table 'awsdatacatalog."),
     ("unknown schema", "SELECT * FROM nope.t", "SCHEMA_NOT_FOUND"),
-    ("unknown column", "SELECT no_such_column FROM github_events_silver", "COLUMN_NOT_FOUND: line 1:8: Column 'no_such_column'"),
+    (
+        "unknown column",
+        "SELECT no_such_column FROM github_events_silver",
+        "COLUMN_NOT_FOUND: line 1:8: Column 'no_such_column'",
+    ),
     ("unknown function", "SELECT frobnicate(1)", "FUNCTION_NOT_FOUND: line 1:8: Function 'frobnicate'"),
     ("type mismatch", "SELECT event_id + 1 FROM github_events_silver", "TYPE_MISMATCH"),
     ("bad cast", "SELECT CAST('x' AS integer)", "INVALID_CAST_ARGUMENT"),
@@ -24,8 +28,8 @@ FAILURES = [
     ),
     (
         "insert timestamp with time zone",
-        "INSERT INTO github_events_gold_daily SELECT 'a', 'b', 1, 1, from_iso8601_timestamp('2024-01-01T00:00:00Z'), "
-        "NULL, '2024-03-01'",
+        "INSERT INTO github_events_gold_daily SELECT 'a', 'b', 1, 1, "
+        "from_iso8601_timestamp('2024-01-01T00:00:00Z'), NULL, '2024-03-01'",
         "timestamp(3) with time zone",
     ),
     ("unsupported statement", "SHOW TABLES", "NOT_SUPPORTED"),
@@ -59,7 +63,9 @@ def test_execution_parameters_are_literals_only(lake: Lake, params: list[str], r
 
 
 def test_parameter_bound_as_literal_not_sql(lake: Lake) -> None:
-    assert lake.rows("SELECT ?, ?, ?", ["'it''s'", "42", "DATE '2024-01-02'"]) == [["it's", "42", "2024-01-02"]]
+    assert lake.rows("SELECT ?, ?, ?", ["'it''s'", "42", "DATE '2024-01-02'"]) == [
+        ["it's", "42", "2024-01-02"]
+    ]
 
 
 def test_unknown_query_id_is_invalid_request(lake: Lake) -> None:
@@ -80,9 +86,14 @@ def test_bytes_scanned_cutoff_cancels(lake: Lake) -> None:
     lake.put_bronze("2024-03-01", [event(i) for i in range(2000)])
     # Athena's minimum cutoff is 10 MB; skip boto3's check to use a tiny one on tiny data.
     unchecked = boto3.client(
-        "athena", endpoint_url=lake.athena.meta.endpoint_url, config=Config(parameter_validation=False), **CREDS
+        "athena",
+        endpoint_url=lake.athena.meta.endpoint_url,
+        config=Config(parameter_validation=False),
+        **CREDS,
     )
-    unchecked.update_work_group(WorkGroup=lake.workgroup, ConfigurationUpdates={"BytesScannedCutoffPerQuery": 1024})
+    unchecked.update_work_group(
+        WorkGroup=lake.workgroup, ConfigurationUpdates={"BytesScannedCutoffPerQuery": 1024}
+    )
     qe = lake.query("SELECT count(*) FROM github_events_bronze")
     assert qe["Status"]["State"] == "CANCELLED"
     assert "Bytes scanned limit was exceeded" in qe["Status"]["StateChangeReason"]

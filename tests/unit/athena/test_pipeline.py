@@ -74,9 +74,14 @@ def test_silver_then_gold_counts(lake: Lake) -> None:
     assert push == [["refs/heads/main", "2"]]
 
     # Silver's partition was registered in Glue by the INSERT (no projection on Silver).
-    parts = lake.glue.get_partitions(DatabaseName=lake.database, TableName="github_events_silver")["Partitions"]
+    parts = lake.glue.get_partitions(DatabaseName=lake.database, TableName="github_events_silver")[
+        "Partitions"
+    ]
     assert [p["Values"] for p in parts] == [["2024", "03"]]
-    assert parts[0]["StorageDescriptor"]["Location"] == f"s3://{lake.silver}/github/events_silver/year=2024/month=03/"
+    assert (
+        parts[0]["StorageDescriptor"]["Location"]
+        == f"s3://{lake.silver}/github/events_silver/year=2024/month=03/"
+    )
     keys = [o["Key"] for o in lake.s3.list_objects_v2(Bucket=lake.silver)["Contents"]]
     assert keys and all(k.startswith("github/events_silver/year=2024/month=03/") for k in keys)
 
@@ -86,13 +91,18 @@ def test_silver_then_gold_counts(lake: Lake) -> None:
         "SELECT event_type, repo_name, event_count, distinct_actors, ingest_dt FROM github_events_gold_daily "
         "ORDER BY event_type"
     )
-    assert rows == [["IssuesEvent", "octo/repo", "1", "1", "2024-03-01"], ["PushEvent", "octo/repo", "6", "6", "2024-03-01"]]
+    assert rows == [
+        ["IssuesEvent", "octo/repo", "1", "1", "2024-03-01"],
+        ["PushEvent", "octo/repo", "6", "6", "2024-03-01"],
+    ]
     assert lake.rows("SELECT sum(event_count) FROM github_events_gold_daily") == [["7"]]
 
 
 def test_one_day_scans_only_that_day(lake: Lake) -> None:
-    sizes = {day: lake.put_bronze(day, [event(i, created=f"{day}T01:00:00Z") for i in range(50)])
-             for day in ("2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04")}
+    sizes = {
+        day: lake.put_bronze(day, [event(i, created=f"{day}T01:00:00Z") for i in range(50)])
+        for day in ("2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04")
+    }
     one = lake.query("SELECT count(*) FROM github_events_bronze WHERE ingest_dt = '2024-03-02'")
     assert one["Status"]["State"] == "SUCCEEDED", one["Status"]
     assert one["Statistics"]["DataScannedInBytes"] == sizes["2024-03-02"]
@@ -101,7 +111,9 @@ def test_one_day_scans_only_that_day(lake: Lake) -> None:
     bound = lake.query("SELECT count(*) FROM github_events_bronze WHERE ingest_dt = ?", ["'2024-03-03'"])
     assert bound["Statistics"]["DataScannedInBytes"] == sizes["2024-03-03"]
 
-    ranged = lake.query("SELECT count(*) FROM github_events_bronze WHERE ingest_dt BETWEEN '2024-03-02' AND '2024-03-03'")
+    ranged = lake.query(
+        "SELECT count(*) FROM github_events_bronze WHERE ingest_dt BETWEEN '2024-03-02' AND '2024-03-03'"
+    )
     assert ranged["Statistics"]["DataScannedInBytes"] == sizes["2024-03-02"] + sizes["2024-03-03"]
 
     everything = lake.query("SELECT count(*) FROM github_events_bronze")

@@ -29,11 +29,12 @@ def test_handlers_silver_and_gold_sql(lake: Lake) -> None:
     rerun = lake.query(silver, ["'2024-03-01'", "'2024-03-02'"])
     assert lake.athena.get_query_results(QueryExecutionId=rerun["QueryExecutionId"])["UpdateCount"] == 0
     assert lake.rows("SELECT ingest_dt, count(*) FROM github_events_silver GROUP BY 1 ORDER BY 1") == [
-        ["2024-03-01", "5"], ["2024-03-02", "4"]
+        ["2024-03-01", "5"],
+        ["2024-03-02", "4"],
     ]
     for day, expected in (("2024-03-01", "5"), ("2024-03-02", "4")):
         g = lake.query(gold, ["'2024'", "'03'", f"'{day}'"])
         assert g["Status"]["State"] == "SUCCEEDED", g["Status"]
-        assert lake.rows("SELECT sum(event_count) FROM github_events_gold_daily WHERE ingest_dt = ?", [f"'{day}'"]) == [
-            [expected]
-        ]
+        assert lake.rows(
+            "SELECT sum(event_count) FROM github_events_gold_daily WHERE ingest_dt = ?", [f"'{day}'"]
+        ) == [[expected]]

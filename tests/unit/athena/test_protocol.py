@@ -30,7 +30,11 @@ def test_paginator_and_batch_and_list(lake: Lake) -> None:
     a = lake.query("SELECT 1")
     b = lake.query("SELECT 2")
     paginator = lake.athena.get_paginator("get_query_results")
-    rows = [r for page in paginator.paginate(QueryExecutionId=b["QueryExecutionId"]) for r in page["ResultSet"]["Rows"]]
+    rows = [
+        r
+        for page in paginator.paginate(QueryExecutionId=b["QueryExecutionId"])
+        for r in page["ResultSet"]["Rows"]
+    ]
     assert rows[1]["Data"][0]["VarCharValue"] == "2"
     batch = lake.athena.batch_get_query_execution(QueryExecutionIds=[a["QueryExecutionId"], "missing"])
     assert [q["QueryExecutionId"] for q in batch["QueryExecutions"]] == [a["QueryExecutionId"]]
@@ -43,7 +47,10 @@ def test_execution_shape(lake: Lake) -> None:
     qe = lake.query("SELECT 1")
     assert qe["WorkGroup"] == lake.workgroup
     assert qe["QueryExecutionContext"] == {"Database": lake.database, "Catalog": "AwsDataCatalog"}
-    assert qe["ResultConfiguration"]["EncryptionConfiguration"] == {"EncryptionOption": "SSE_KMS", "KmsKey": lake.kms_key_arn}
+    assert qe["ResultConfiguration"]["EncryptionConfiguration"] == {
+        "EncryptionOption": "SSE_KMS",
+        "KmsKey": lake.kms_key_arn,
+    }
     assert qe["Status"]["SubmissionDateTime"] <= qe["Status"]["CompletionDateTime"]
     assert qe["EngineVersion"]["EffectiveEngineVersion"] == "Athena engine version 3"
 
@@ -61,9 +68,14 @@ def test_stop_query_cancels(lake: Lake, athena_server: Any) -> None:
 
     engine.execute = slow
     try:
-        qid = lake.athena.start_query_execution(QueryString="SELECT 1", WorkGroup=lake.workgroup)["QueryExecutionId"]
+        qid = lake.athena.start_query_execution(QueryString="SELECT 1", WorkGroup=lake.workgroup)[
+            "QueryExecutionId"
+        ]
         assert started.wait(10)
-        assert lake.athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]["State"] == "RUNNING"
+        assert (
+            lake.athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]["State"]
+            == "RUNNING"
+        )
         lake.athena.stop_query_execution(QueryExecutionId=qid)
     finally:
         release.set()
@@ -117,11 +129,15 @@ def test_client_result_location_used_when_not_enforced(lake: Lake) -> None:
     name = f"open-{lake.name}"
     lake.athena.create_work_group(
         Name=name,
-        Configuration={"EnforceWorkGroupConfiguration": False,
-                       "ResultConfiguration": {"OutputLocation": f"s3://{lake.logs}/wg/"}},
+        Configuration={
+            "EnforceWorkGroupConfiguration": False,
+            "ResultConfiguration": {"OutputLocation": f"s3://{lake.logs}/wg/"},
+        },
     )
     qid = lake.athena.start_query_execution(
-        QueryString="SELECT 1", WorkGroup=name, ResultConfiguration={"OutputLocation": f"s3://{lake.logs}/mine/"}
+        QueryString="SELECT 1",
+        WorkGroup=name,
+        ResultConfiguration={"OutputLocation": f"s3://{lake.logs}/mine/"},
     )["QueryExecutionId"]
     qe = wait(lake.athena, qid)
     assert qe["ResultConfiguration"]["OutputLocation"] == f"s3://{lake.logs}/mine/{qid}.csv"

@@ -1,0 +1,270 @@
+"""Benchmark: Bronze -> Silver -> Gold through the local Athena, against DuckDB alone on local disk.
+
+    .venv/bin/python bench/local_athena_bench.py --sizes 10000 100000 1000000
+
+Each size runs in a fresh worker process (so peak RSS is per size): moto server in its own process as
+the local AWS, the local Athena in the worker. The Silver step is the handlers' own SQL
+(handlers/sql/silver_insert.sql). The ceiling is DuckDB alone doing the same Bronze -> Silver transform
+over the same gzip JSONL files on local disk (explicit columns, Parquet out), in the same run.
+Not a test: figures go to docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "unit"))
+
+EVENTS_PER_FILE = 20_000
+DAY = "2024-03-01"
+
+
+def realistic_event(i: int, rng: random.Random) -> dict[str, Any]:
+    """A GitHub public event of realistic size and shape (~1 KB, PushEvent payloads with commits)."""
+    login = f"user{rng.randrange(50_000)}"
+    repo = f"org{rng.randrange(2_000)}/repo{rng.randrange(20)}"
+    etype = rng.choices(
+        ["PushEvent", "CreateEvent", "IssuesEvent", "WatchEvent", "PullRequestEvent"], [50, 15, 10, 15, 10]
+    )[0]
+    if etype == "PushEvent":
+        payload: dict[str, Any] = {
+            "repository_id": rng.randrange(10**8),
+            "push_id": 10**10 + i,
+            "size": 2,
+            "distinct_size": 2,
+            "ref": "refs/heads/main",
+            "head": f"{i:040x}",
+            "before": f"{i + 1:040x}",
+            "commits": [
+                {
+                    "sha": f"{i + k:040x}",
+                    "author": {"email": f"{login}@example.com", "name": login},
+                    "message": "Fix the thing that was broken " * 2,
+                    "distinct": True,
+                    "url": f"https://api.github.com/repos/{repo}/commits/{i + k:040x}",
+                }
+                for k in range(2)
+            ],
+        }
+    elif etype == "CreateEvent":
+        payload = {"ref": "feature", "ref_type": "branch", "master_branch": "main", "description": None}
+    else:
+        payload = {"action": rng.choice(["opened", "closed", "started"]), "number": rng.randrange(1000)}
+    return {
+        "id": str(30_000_000_000 + i),
+        "type": etype,
+        "actor": {
+            "id": rng.randrange(10**7),
+            "login": login,
+            "display_login": login,
+            "gravatar_id": "",
+            "url": f"https://api.github.com/users/{login}",
+            "avatar_url": f"https://avatars.githubusercontent.com/u/{i}?",
+        },
+        "repo": {"id": rng.randrange(10**8), "name": repo, "url": f"https://api.github.com/repos/{repo}"},
+        "org": {
+            "id": 9,
+            "login": repo.split("/")[0],
+            "gravatar_id": "",
+            "url": "https://api.github.com/orgs/x",
+            "avatar_url": "https://avatars.githubusercontent.com/u/9?",
+        },
+        "payload": payload,
+        "public": True,
+        "created_at": f"{DAY}T{(i // 3600) % 24:02d}:{(i // 60) % 60:02d}:{i % 60:02d}Z",
+        "ingested_at": f"{DAY}T23:59:00Z",
+        "source": "github",
+    }
+
+
+def generate(n: int, folder: Path) -> list[Path]:
+    rng = random.Random(n)
+    files: list[Path] = []
+    for start in range(0, n, EVENTS_PER_FILE):
+        path = folder / f"events-{start:08d}.jsonl.gz"
+        with gzip.open(path, "wt", compresslevel=6) as out:
+            for i in range(start, min(n, start + EVENTS_PER_FILE)):
+                out.write(json.dumps(realistic_event(i, rng)) + "\n")
+        files.append(path)
+    return files
+
+
+def _reset_peak_rss() -> None:
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def duckdb_ceiling(files: list[Path], out_dir: Path) -> float:
+    """Seconds for DuckDB alone: the Silver transform over local gzip JSONL, Parquet to local disk."""
+    import duckdb
+    from athena.conftest import BRONZE_COLUMNS
+
+    from harness.local_athena.types import parse_hive_type
+
+    spec = ", ".join(f"'{n}': '{parse_hive_type(t).duckdb()}'" for n, t in BRONZE_COLUMNS)
+    file_list = "[" + ", ".join(f"'{f}'" for f in files) + "]"
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    sql = f"""
+    COPY (
+      WITH w AS (
+        SELECT trim(id) AS event_id, *, '{DAY}' AS ingest_dt,
+               row_number() OVER (PARTITION BY trim(id) ORDER BY ingested_at) AS copy_no
+        FROM read_json({file_list}, format = 'newline_delimited', columns = {{{spec}}})
+        WHERE id IS NOT NULL
+      )
+      SELECT event_id, nullif(trim(type), '') AS event_type,
+             CAST(created_at AS TIMESTAMPTZ)::TIMESTAMP AS created_at,
+             actor.id AS actor_id, nullif(trim(actor.login), '') AS actor_login, repo.id AS repo_id,
+             nullif(trim(repo.name), '') AS repo_name, org.id AS org_id,
+             nullif(trim(org.login), '') AS org_login,
+             public AS is_public, payload ->> '$.action' AS payload_action,
+             payload ->> '$.ref' AS payload_ref,
+             payload ->> '$.ref_type' AS payload_ref_type,
+             TRY_CAST(payload ->> '$.size' AS INTEGER) AS payload_size,
+             ingest_dt, CAST(ingested_at AS TIMESTAMPTZ)::TIMESTAMP AS ingested_at,
+             substr(ingest_dt, 1, 4) AS year, substr(ingest_dt, 6, 2) AS month
+      FROM w WHERE copy_no = 1
+    ) TO '{out_dir}' (FORMAT parquet, PARTITION_BY (year, month), OVERWRITE_OR_IGNORE)
+    """
+    started = time.perf_counter()
+    con.execute(sql)
+    return time.perf_counter() - started
+
+
+def worker(n: int) -> dict[str, Any]:
+    import boto3
+    from athena.conftest import CREDS, create_tables, wait
+
+    from harness.local_athena import LocalAthenaServer
+
+    with tempfile.TemporaryDirectory(prefix="la-bench-") as tmp:
+        folder = Path(tmp)
+        files = generate(n, folder)
+        bronze_bytes = sum(f.stat().st_size for f in files)
+        moto = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from moto.server import ThreadedMotoServer as S; "
+                "s=S(ip_address='127.0.0.1', port=0, verbose=False); s.start(); h,p=s.get_host_and_port(); "
+                "print(f'http://{h}:{p}', flush=True); sys.stdin.read()",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            endpoint = moto.stdout.readline().strip()  # type: ignore[union-attr]
+            s3 = boto3.client("s3", endpoint_url=endpoint, **CREDS)
+            glue = boto3.client("glue", endpoint_url=endpoint, **CREDS)
+            for b in ("raw", "silver", "gold", "logs"):
+                s3.create_bucket(Bucket=f"dp-bench-123456789012-{b}")
+            glue.create_database(DatabaseInput={"Name": "lakehouse_bench"})
+            create_tables(
+                glue,
+                "lakehouse_bench",
+                "dp-bench-123456789012-raw",
+                "dp-bench-123456789012-silver",
+                "dp-bench-123456789012-gold",
+            )
+            for f in files:
+                s3.upload_file(str(f), "dp-bench-123456789012-raw", f"github/events/ingest_dt={DAY}/{f.name}")
+            _reset_peak_rss()
+            with LocalAthenaServer(aws_endpoint=endpoint) as server:
+                athena = boto3.client("athena", endpoint_url=server.url, **CREDS)
+                athena.create_work_group(
+                    Name="bench",
+                    Configuration={
+                        "ResultConfiguration": {
+                            "OutputLocation": "s3://dp-bench-123456789012-logs/athena-results/"
+                        }
+                    },
+                )
+
+                def run(sql: str, params: list[str]) -> tuple[float, dict[str, Any]]:
+                    started = time.perf_counter()
+                    extra = {"ExecutionParameters": params} if params else {}
+                    qid = athena.start_query_execution(
+                        QueryString=sql,
+                        WorkGroup="bench",
+                        QueryExecutionContext={"Database": "lakehouse_bench"},
+                        **extra,
+                    )["QueryExecutionId"]
+                    qe = wait(athena, qid, timeout=3600)
+                    assert qe["Status"]["State"] == "SUCCEEDED", qe["Status"]
+                    return time.perf_counter() - started, qe
+
+                silver_sql = (ROOT / "handlers/sql/silver_insert.sql").read_text()
+                gold_sql = (ROOT / "handlers/sql/gold_daily_insert.sql").read_text()
+                silver_s, silver_qe = run(silver_sql, [f"'{DAY}'", f"'{DAY}'"])
+                gold_s, _ = run(gold_sql, ["'2024'", "'03'", f"'{DAY}'"])
+                _, count_qe = run("SELECT count(*) FROM github_events_silver", [])
+                silver_rows = int(
+                    athena.get_query_results(QueryExecutionId=count_qe["QueryExecutionId"])["ResultSet"][
+                        "Rows"
+                    ][1]["Data"][0]["VarCharValue"]
+                )
+            athena_rss = _peak_rss_mb()
+            ceiling_s = duckdb_ceiling(files, folder / "ceiling-out")
+        finally:
+            moto.communicate("", timeout=30)
+    return {
+        "events": n,
+        "silver_rows": silver_rows,
+        "bronze_gzip_mb": round(bronze_bytes / 2**20, 1),
+        "silver_s": round(silver_s, 2),
+        "silver_events_per_s": round(n / silver_s),
+        "gold_s": round(gold_s, 2),
+        "end_to_end_events_per_s": round(n / (silver_s + gold_s)),
+        "silver_scanned_mb": round(silver_qe["Statistics"]["DataScannedInBytes"] / 2**20, 1),
+        "duckdb_alone_s": round(ceiling_s, 2),
+        "duckdb_alone_events_per_s": round(n / ceiling_s),
+        "ratio_of_ceiling": round(ceiling_s / silver_s, 2),
+        "peak_rss_mb_athena_process": round(athena_rss),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker)), flush=True)
+        return 0
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    print(f"cpus={os.cpu_count()} python={sys.version.split()[0]}")
+    for n in args.sizes:
+        out = subprocess.run(
+            [sys.executable, __file__, "--worker", str(n)], capture_output=True, text=True, env=env
+        )
+        if out.returncode:
+            print(out.stderr[-3000:], file=sys.stderr)
+            return out.returncode
+        print(out.stdout.strip().splitlines()[-1], flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
