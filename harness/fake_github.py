@@ -123,6 +123,8 @@ class FakeGitHub:
         self._remaining = rate_limit
         self._reset_at = int(clock()) + 3600
         self._stopping = threading.Event()
+        self._idle = threading.Condition()
+        self.in_flight = 0  # requests being handled right now
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.reset_counters()
@@ -145,6 +147,8 @@ class FakeGitHub:
             return
         self._stopping.set()  # wakes handlers sleeping in a slow fault
         self._server.shutdown()
+        with self._idle:  # let handlers woken from a slow fault finish before we return
+            self._idle.wait_for(lambda: self.in_flight == 0, timeout=5)
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -344,9 +348,16 @@ def _handler_for(api: FakeGitHub) -> type[BaseHTTPRequestHandler]:
         sys_version = ""
 
         def do_GET(self) -> None:
-            # The client may give up first (e.g. its timeout fired during a slow fault).
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                api._respond(self)
+            with api._idle:
+                api.in_flight += 1
+            try:
+                # The client may give up first (e.g. its timeout fired during a slow fault).
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    api._respond(self)
+            finally:
+                with api._idle:
+                    api.in_flight -= 1
+                    api._idle.notify_all()
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # tests read the counters, not stderr
