@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -98,15 +99,30 @@ def _readline_with_timeout(proc: subprocess.Popen[str], timeout: float) -> str:
     return result[0].strip() if result else ""
 
 
-def serve(port: int, with_athena: bool) -> None:
-    from moto.server import ThreadedMotoServer
+def _moto_server(port: int) -> Any:
+    """moto's WSGI app behind the emulator's middlewares, on a threaded loopback server."""
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
 
     from harness import emulator
 
+    class QuietHandler(MotoRequestHandler):
+        def log_request(self, *args: Any, **kwargs: Any) -> None:  # one line per call drowns the output
+            pass
+
     emulator.apply_all()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    host, bound = server.get_host_and_port()
+    app = emulator.wrap_all(DomainDispatcherApplication(create_backend_app))
+    return make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietHandler)
+
+
+def serve(port: int, with_athena: bool) -> None:
+    server = _moto_server(port)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host, bound = server.server_address[:2]
     info: dict[str, str] = {"aws": f"http://{host}:{bound}"}
     athena = None
     if with_athena:
@@ -127,7 +143,7 @@ def serve(port: int, with_athena: bool) -> None:
         pass
     if athena is not None:
         athena.stop()
-    server.stop()
+    server.shutdown()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,6 +25,7 @@ from pathlib import Path
 PROVIDER_MODULE = "github.com/hashicorp/terraform-provider-aws"
 SERVICE_PACKAGES_GEN = "internal/provider/sdkv2/service_packages_gen.go"
 AWSCLIENT_GEN = "internal/conns/awsclient_gen.go"
+NAMES_CONSTS = "names/consts_gen.go"
 
 # `resource "aws_s3_bucket" "x"`, `data "aws_iam_policy_document" "y"`, `ephemeral "aws_..." "z"`
 _BLOCK_TYPE = re.compile(r'^\s*(?:resource|data|ephemeral)\s+"(aws_[a-z0-9_]+)"', re.MULTILINE)
@@ -111,6 +112,21 @@ def accessor_names(awsclient_src: str) -> set[str]:
     return {m.group(1) for m in _CLIENT_METHOD.finditer(awsclient_src)}
 
 
+def accessor_services(awsclient_src: str, names_consts: str) -> dict[str, str]:
+    """Map each accessor to the service package that creates its client (names.S3Control -> s3control).
+
+    A client is made by its service package, so every accessor kept needs its package registered.
+    """
+    consts = dict(re.findall(r'^\s*(\w+)\s*=\s*"([a-z0-9]+)"', names_consts, re.MULTILINE))
+    out = {}
+    for m in _CLIENT_METHOD.finditer(awsclient_src):
+        ref = re.search(r"names\.(\w+)", m.group(0))
+        if ref is None or ref.group(1) not in consts:
+            raise TrimError(f"cannot tell which service package makes {m.group(1)}")
+        out[m.group(1)] = consts[ref.group(1)]
+    return out
+
+
 def referenced_accessors(package_dirs: Iterable[Path], accessors: set[str]) -> set[str]:
     """Accessor names used anywhere in the non-test Go files of the given package directories."""
     used: set[str] = set()
@@ -148,42 +164,40 @@ def write_overlay(provider_src: Path, types: set[str], out_dir: Path) -> Overlay
     """Generate the two trimmed files and the -overlay JSON that points go build at them.
 
     provider_src is the copy from copy_source(): the build runs there, as the upstream main module.
+    Starting from the stack's services, registers every service whose client a compiled package
+    calls (s3 tags go through s3control, lambda reaches iam, ...), until nothing new is needed.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    services = select_services(types, service_index(provider_src))
-    sp_path = out_dir / "service_packages_gen.go"
-    sp_path.write_text(
-        trimmed_service_packages((provider_src / SERVICE_PACKAGES_GEN).read_text(encoding="utf-8"), services),
-        encoding="utf-8",
-    )
-    replace = {str(provider_src / SERVICE_PACKAGES_GEN): str(sp_path)}
-    overlay_json = out_dir / "overlay.json"
-    overlay_json.write_text(json.dumps({"Replace": replace}), encoding="utf-8")
-
-    # With the service list trimmed, ask go which provider packages remain, then keep the client
-    # accessors those packages call (services reach each other's clients, e.g. lambda -> iam).
-    deps = subprocess.run(
-        [
-            "go",
-            "list",
-            "-deps",
-            f"-overlay={overlay_json}",
-            "-f",
-            "{{.ImportPath}}\t{{.Dir}}",
-            PROVIDER_MODULE,
-        ],
-        cwd=provider_src,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.splitlines()
-    internal_dirs = [
-        Path(d) for p, d in (line.split("\t", 1) for line in deps) if p.startswith(f"{PROVIDER_MODULE}/")
-    ]
+    services = set(select_services(types, service_index(provider_src)))
     awsclient_src = (provider_src / AWSCLIENT_GEN).read_text(encoding="utf-8")
-    needed = referenced_accessors(internal_dirs, accessor_names(awsclient_src))
-    ac_path = out_dir / "awsclient_gen.go"
+    owners = accessor_services(awsclient_src, (provider_src / NAMES_CONSTS).read_text(encoding="utf-8"))
+    original_sp = (provider_src / SERVICE_PACKAGES_GEN).read_text(encoding="utf-8")
+    sp_path, ac_path = out_dir / "service_packages_gen.go", out_dir / "awsclient_gen.go"
+    overlay_json = out_dir / "overlay.json"
+    while True:
+        sp_path.write_text(trimmed_service_packages(original_sp, services), encoding="utf-8")
+        overlay_json.write_text(
+            json.dumps({"Replace": {str(provider_src / SERVICE_PACKAGES_GEN): str(sp_path)}})
+        )
+        deps = subprocess.run(
+            ["go", "list", "-deps", f"-overlay={overlay_json}", "-f", "{{.ImportPath}}\t{{.Dir}}", "."],
+            cwd=provider_src,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.splitlines()
+        internal_dirs = [
+            Path(d) for p, d in (line.split("\t", 1) for line in deps) if p.startswith(f"{PROVIDER_MODULE}/")
+        ]
+        needed = referenced_accessors(internal_dirs, set(owners))
+        missing = {owners[a] for a in needed} - services
+        if not missing:
+            break
+        services |= missing
     ac_path.write_text(trimmed_awsclient(awsclient_src, needed), encoding="utf-8")
-    replace[str(provider_src / AWSCLIENT_GEN)] = str(ac_path)
+    replace = {
+        str(provider_src / SERVICE_PACKAGES_GEN): str(sp_path),
+        str(provider_src / AWSCLIENT_GEN): str(ac_path),
+    }
     overlay_json.write_text(json.dumps({"Replace": replace}, indent=1), encoding="utf-8")
-    return Overlay(services=services, accessors=sorted(needed), overlay_json=overlay_json)
+    return Overlay(services=sorted(services), accessors=sorted(needed), overlay_json=overlay_json)

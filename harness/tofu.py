@@ -35,6 +35,7 @@ class Tofu:
     binary: Path
     env: Mapping[str, str] = field(default_factory=dict)
     provider_pin: str | None = None  # version the working copy must pin (local mirror build)
+    provider_build_id: str | None = None  # changes whenever the local provider is rebuilt
 
     def run(
         self,
@@ -76,6 +77,7 @@ def resolve(build: bool = True) -> Tofu:
         binary=binary,
         env={"TF_CLI_CONFIG_FILE": str(toolchain.write_cli_config())},
         provider_pin=toolchain.AWS_PROVIDER.version,
+        provider_build_id=toolchain.build_id(toolchain.AWS_PROVIDER),
     )
 
 

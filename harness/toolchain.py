@@ -29,7 +29,7 @@ from harness.paths import repo_root, tools_cache
 PLATFORM = "linux_amd64"
 MIRROR_HOST = "registry.opentofu.org"
 # Bump when this file changes how binaries are produced, so old cache entries are not reused.
-BUILDER_REVISION = "1"
+BUILDER_REVISION = "2"
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,14 @@ def read_stamp(spec: ToolSpec) -> dict[str, object] | None:
     try:
         return json.loads(stamp_path(spec).read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def build_id(spec: ToolSpec) -> str | None:
+    """Identity of the cached build (its stamp), so lock files recorded for an older build are dropped."""
+    try:
+        return hashlib.sha256(stamp_path(spec).read_bytes()).hexdigest()[:16]
+    except FileNotFoundError:
         return None
 
 

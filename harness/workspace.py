@@ -121,8 +121,14 @@ class Workspace:
         shutil.copytree(
             self.source, self.stack, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "bootstrap")
         )
-        lock = self.root / ".terraform.lock.hcl"
-        if lock.exists():  # keep the lock file across copies: init verifies the provider against it
+        lock, lock_build = self.root / ".terraform.lock.hcl", self.root / ".lock-build-id"
+        # The lock records the local build's hashes: kept across copies (init verifies the provider
+        # against it), dropped when the local provider has been rebuilt since it was recorded.
+        if lock.exists() and self.tofu.provider_build_id is not None:
+            recorded = lock_build.read_text(encoding="utf-8") if lock_build.exists() else ""
+            if recorded != self.tofu.provider_build_id:
+                lock.unlink()
+        if lock.exists():
             shutil.copy2(lock, self.stack / ".terraform.lock.hcl")
         text = override_hcl(
             self.state_path if self.local_state else None, self.endpoints, self.tofu.provider_pin
@@ -152,6 +158,8 @@ class Workspace:
             echo=echo,
         )
         shutil.copy2(self.stack / ".terraform.lock.hcl", self.root / ".terraform.lock.hcl")
+        if self.tofu.provider_build_id is not None:
+            (self.root / ".lock-build-id").write_text(self.tofu.provider_build_id, encoding="utf-8")
 
     def validate(self) -> dict[str, Any]:
         return json.loads(self.tf("validate", "-json", "-no-color", ok_codes=(0, 1)))

@@ -102,3 +102,14 @@ def test_referenced_accessors_scan_non_test_go_files(tmp_path: Path) -> None:
     (tmp_path / "bucket.go").write_text("conn := meta.(*conns.AWSClient).S3Client(ctx)\n")
     (tmp_path / "bucket_test.go").write_text("conn := acctest.Provider.Meta().EC2Client(ctx)\n")
     assert pt.referenced_accessors([tmp_path], {"S3Client", "EC2Client"}) == {"S3Client"}
+
+
+def test_accessor_services_follow_the_names_constants() -> None:
+    consts = 'const (\n\tAthena = "athena"\n\tEC2 = "ec2"\n\tS3 = "s3"\n)\n'
+    assert pt.accessor_services(AWSCLIENT, consts) == {
+        "AthenaClient": "athena",
+        "EC2Client": "ec2",
+        "S3Client": "s3",
+    }
+    with pytest.raises(pt.TrimError, match="EC2Client"):
+        pt.accessor_services(AWSCLIENT, 'const (\n\tAthena = "athena"\n\tS3 = "s3"\n)\n')

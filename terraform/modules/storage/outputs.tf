@@ -1,11 +1,11 @@
 output "bucket_names" {
   description = "Bucket names by role: raw, silver, gold, logs."
-  value       = { for k, b in aws_s3_bucket.this : k => b.id }
+  value       = { for k in keys(local.bucket_names) : k => aws_s3_bucket.this[k].id }
 }
 
 output "bucket_arns" {
   description = "Bucket ARNs by role."
-  value       = { for k, b in aws_s3_bucket.this : k => b.arn }
+  value       = { for k in keys(local.bucket_names) : k => aws_s3_bucket.this[k].arn }
 }
 
 output "kms_key_arn" {

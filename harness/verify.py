@@ -1,0 +1,186 @@
+"""`make verify`: the main job, phase by phase, with a summary and a Markdown report.
+
+Every phase runs even when an earlier one failed (so one run shows everything that is wrong); the
+exit code is non-zero if any phase failed. The report lands in .work/verify-report.md.
+
+    python -m harness.verify [--only lint,plans] [--envs dev,staging,prod]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.local_aws import LocalAws
+from harness.paths import repo_root, work_dir
+from harness.tofu import resolve
+from harness.workspace import Endpoints, Workspace
+
+ENVS = ("dev", "staging", "prod")
+
+
+@dataclass
+class PhaseResult:
+    name: str
+    ok: bool
+    seconds: float
+    detail: str = ""
+
+
+@dataclass
+class Context:
+    envs: tuple[str, ...]
+    facts: dict[str, object] = field(default_factory=dict)
+
+
+def _say(msg: str) -> None:
+    print(f"[verify] {msg}", file=sys.stderr, flush=True)
+
+
+def _run(cmd: list[str]) -> tuple[bool, str]:
+    proc = subprocess.run(cmd, cwd=repo_root(), text=True, capture_output=True)
+    out = (proc.stdout + proc.stderr).strip()
+    if proc.returncode != 0:
+        print(out, file=sys.stderr)
+    return proc.returncode == 0, out
+
+
+def phase_lint(ctx: Context) -> str:
+    tofu = resolve(build=True)
+    checks = {
+        "ruff check": [sys.executable, "-m", "ruff", "check", "."],
+        "ruff format": [sys.executable, "-m", "ruff", "format", "--check", "."],
+        "tofu fmt": [str(tofu.binary), "fmt", "-check", "-recursive", "terraform"],
+    }
+    failed = [name for name, cmd in checks.items() if not _run(cmd)[0]]
+    if failed:
+        raise RuntimeError(f"{', '.join(failed)} reported problems")
+    return "ruff, ruff format, tofu fmt clean"
+
+
+def _zips() -> Path:
+    from harness import lambda_zip
+
+    out = work_dir() / "verify-zips"
+    lambda_zip.build_all(out)
+    return out
+
+
+def phase_validate(ctx: Context) -> str:
+    ws = Workspace(name="verify-validate", env="dev", tofu=resolve())
+    ws.init()
+    result = ws.validate()
+    if not result["valid"]:
+        raise RuntimeError(json.dumps(result["diagnostics"], indent=1))
+    return f"valid ({result.get('warning_count', 0)} warnings)"
+
+
+def phase_plans(ctx: Context) -> str:
+    """A plan per environment against the embedded local AWS, saved as plan JSON for the gates."""
+    tofu, zips, counts = resolve(), _zips(), {}
+    out_dir = work_dir() / "plans"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with LocalAws(with_athena=False) as local:
+        endpoints = Endpoints(aws=local.aws)
+        for env in ctx.envs:
+            ws = Workspace(
+                name=f"verify-plan-{env}",
+                env=env,
+                tofu=tofu,
+                endpoints=endpoints,
+                var_files=[repo_root() / "terraform" / "envs" / f"{env}.tfvars"],
+                variables={"lambda_artifacts_dir": str(zips)},
+            )
+            ws.init()
+            ws.plan()
+            plan = ws.show_json()
+            (out_dir / f"{env}.json").write_text(json.dumps(plan), encoding="utf-8")
+            counts[env] = sum(1 for rc in plan["resource_changes"] if "create" in rc["change"]["actions"])
+    ctx.facts["plans"] = {env: str(out_dir / f"{env}.json") for env in ctx.envs}
+    return ", ".join(f"{env}: {n} to create" for env, n in counts.items())
+
+
+def _pytest(paths: list[str]) -> str:
+    ok, out = _run([sys.executable, "-m", "pytest", *paths, "-n", "auto", "-q", "-p", "no:cacheprovider"])
+    last = out.splitlines()[-1] if out else ""
+    if not ok:
+        raise RuntimeError(last)
+    return last
+
+
+def phase_unit(ctx: Context) -> str:
+    return _pytest(["tests/unit"])
+
+
+def phase_integration(ctx: Context) -> str:
+    return _pytest(["tests/integration"])
+
+
+PHASES: dict[str, Callable[[Context], str]] = {
+    "lint": phase_lint,
+    "validate": phase_validate,
+    "plans": phase_plans,
+    "unit": phase_unit,
+    "integration": phase_integration,
+}
+
+
+def write_report(results: list[PhaseResult], path: Path) -> None:
+    lines = [
+        "# make verify",
+        "",
+        f"Run at {time.strftime('%Y-%m-%d %H:%M:%S %Z')}.",
+        "",
+        "| phase | result | seconds | detail |",
+        "|---|---|---|---|",
+    ]
+    for r in results:
+        detail = r.detail.replace("\n", " ").replace("|", "\\|")[:300]
+        lines.append(f"| {r.name} | {'passed' if r.ok else 'FAILED'} | {r.seconds:.1f} | {detail} |")
+    total = sum(r.seconds for r in results)
+    lines += ["", f"Total: {total:.1f} s."]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m harness.verify", description=__doc__)
+    parser.add_argument("--only", default=",".join(PHASES), help="comma-separated phases to run")
+    parser.add_argument("--envs", default=",".join(ENVS), help="environments to plan")
+    args = parser.parse_args(argv)
+    wanted = [p.strip() for p in args.only.split(",") if p.strip()]
+    unknown = [p for p in wanted if p not in PHASES]
+    if unknown:
+        parser.error(f"unknown phase(s) {unknown}; choose from {list(PHASES)}")
+    ctx = Context(envs=tuple(e.strip() for e in args.envs.split(",") if e.strip()))
+    results = []
+    for name in wanted:
+        _say(f"{name} ...")
+        started = time.monotonic()
+        try:
+            detail, ok = PHASES[name](ctx), True
+        except Exception as exc:  # a failed phase is reported, and the next phases still run
+            detail, ok = f"{type(exc).__name__}: {exc}", False
+        results.append(PhaseResult(name, ok, time.monotonic() - started, detail))
+        _say(
+            f"{name}: {'passed' if ok else 'FAILED'} in {results[-1].seconds:.1f}s — {detail.splitlines()[0][:200]}"
+        )
+    report = work_dir() / "verify-report.md"
+    write_report(results, report)
+    print("\nmake verify summary")
+    for r in results:
+        print(
+            f"  {'PASS' if r.ok else 'FAIL'}  {r.name:<12} {r.seconds:7.1f}s  {r.detail.splitlines()[0][:90]}"
+        )
+    print(f"  total {sum(r.seconds for r in results):.1f}s; report: {report}")
+    return 0 if all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
