@@ -168,9 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # a failed phase is reported, and the next phases still run
             detail, ok = f"{type(exc).__name__}: {exc}", False
         results.append(PhaseResult(name, ok, time.monotonic() - started, detail))
-        _say(
-            f"{name}: {'passed' if ok else 'FAILED'} in {results[-1].seconds:.1f}s — {detail.splitlines()[0][:200]}"
-        )
+        first_line = detail.splitlines()[0][:200] if detail else ""
+        _say(f"{name}: {'passed' if ok else 'FAILED'} in {results[-1].seconds:.1f}s — {first_line}")
     report = work_dir() / "verify-report.md"
     write_report(results, report)
     print("\nmake verify summary")
