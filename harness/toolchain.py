@@ -1,4 +1,4 @@
-"""The pinned IaC toolchain: OpenTofu and the AWS provider built from their Go modules, cached per user.
+"""The pinned toolchain: OpenTofu, the AWS provider and actionlint built from Go modules, per-user cache.
 
 Each tool is pinned by a small Go module under tools/<name>/ (go.mod + go.sum). A build is keyed by
 everything that decides its bytes (go.mod, go.sum, Go version, flags, and for the provider the stack's
@@ -67,7 +67,17 @@ AWS_PROVIDER = ToolSpec(
     notes={"module_version": "v1.60.1-0.20260602190131-5f2286d6d836", "commit": "5f2286d6d836"},
 )
 
-ALL_TOOLS = (OPENTOFU, AWS_PROVIDER)
+# Lints .github/workflows in the test suite (tests/integration/test_workflows.py).
+ACTIONLINT = ToolSpec(
+    name="actionlint",
+    module_dir="actionlint",
+    package="github.com/rhysd/actionlint/cmd/actionlint",
+    version="1.7.12",
+    # The release build's flags (actionlint's .goreleaser.yaml): `actionlint -version` names the release.
+    ldflags="-s -w -X 'github.com/rhysd/actionlint.version=1.7.12'",
+)
+
+ALL_TOOLS = (OPENTOFU, AWS_PROVIDER, ACTIONLINT)
 
 
 class ToolchainError(RuntimeError):
