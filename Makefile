@@ -13,7 +13,7 @@ PYTEST_ARGS ?= -n auto
 
 export TARGET
 
-.PHONY: help venv compliance-venv tools lint fmt test unit verify clean lock
+.PHONY: help venv compliance-venv tools lint fmt test unit verify clean lock smoke drift
 
 help: ## list targets
 	@grep -E '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -58,6 +58,27 @@ unit: venv ## the fast unit suite only
 
 verify: venv compliance-venv tools ## the main job: lint, validate, plans, gates, unit + local integration; summary + report
 	@$(PY) -m harness.verify
+
+# Environments (harness.deploy; docs/runbook.md): what CI runs is what a person runs. TARGET=aws needs
+# credentials and STATE_BUCKET; there ENV must be named (plan-<env> names it; smoke/drift take ENV=).
+ENV_ARG = $(if $(filter command line environment environment override,$(origin ENV)),--env $(ENV))
+CONFIRM ?=
+SMOKE_ARGS ?=
+
+plan-%: venv tools ## plan an env (plan-dev, plan-pr-123): saved plan, plan JSON, summary
+	@$(PY) -m harness.deploy plan --env $* --target $(TARGET)
+
+apply-%: venv tools ## plan an env and apply exactly that plan
+	@$(PY) -m harness.deploy apply --env $* --target $(TARGET)
+
+destroy-%: venv tools ## plan a destroy of an env and apply it (prod needs CONFIRM=prod)
+	@$(PY) -m harness.deploy destroy --env $* --target $(TARGET) --confirm "$(CONFIRM)"
+
+smoke: venv tools ## the smoke suite (tests/smoke) against ENV on TARGET (local: deploy, test, destroy)
+	@$(PY) -m harness.deploy smoke $(ENV_ARG) --target $(TARGET) -- $(SMOKE_ARGS)
+
+drift: venv tools ## plan -detailed-exitcode per env (ENV=, default all on local); exit 2 on drift
+	@$(PY) -m harness.deploy drift $(ENV_ARG) --target $(TARGET)
 
 lock: ## re-resolve requirements.lock and requirements-compliance.lock from pyproject.toml
 	@rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv && .lockvenv/bin/pip install --quiet -e '.[dev]' \
