@@ -74,6 +74,10 @@ apply-%: venv tools ## plan an env and apply exactly that plan
 destroy-%: venv tools ## plan a destroy of an env and apply it (prod needs CONFIRM=prod)
 	@$(PY) -m harness.deploy destroy --env $* --target $(TARGET) --confirm "$(CONFIRM)"
 
+gates-%: venv compliance-venv ## compliance gates on the plan plan-<env> saved (.work/plans/<env>.json)
+	@test -f .work/plans/$*.json || { echo "no saved plan for $*: run make plan-$* first" >&2; exit 1; }
+	@$(PY) -m harness.compliance --plan .work/plans/$*.json
+
 smoke: venv tools ## the smoke suite (tests/smoke) against ENV on TARGET (local: deploy, test, destroy)
 	@$(PY) -m harness.deploy smoke $(ENV_ARG) --target $(TARGET) -- $(SMOKE_ARGS)
 

@@ -1,0 +1,209 @@
+"""The GitHub workflows: actionlint finds nothing, and every `make` they run is a real, tested target.
+
+actionlint is the pinned build from tools/actionlint (harness.toolchain). Its optional shellcheck and
+pyflakes integrations are switched off so the verdict does not depend on what else a machine has.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from harness import toolchain
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+# Sample values for the expressions a `make` line may use; an unknown one fails the test below.
+EXPRESSIONS = {
+    "github.event.pull_request.number": "123",
+    "matrix.env": "prod",
+    "inputs.env": "staging",
+}
+# What each target must expand to under `make -n`, and the tests that cover that command.
+EXPECTED: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = [
+    (re.compile(r"^verify$"), "-m harness.verify", ("tests/integration/test_workflows.py",)),
+    (
+        re.compile(r"^(plan|apply|destroy)-(?P<env>.+)$"),
+        "-m harness.deploy {0} --env {env} --target aws",
+        ("tests/unit/test_deploy.py", "tests/integration/test_deploy_local.py"),
+    ),
+    (
+        re.compile(r"^gates-(?P<env>.+)$"),
+        "-m harness.compliance --plan .work/plans/{env}.json",
+        ("tests/integration/test_compliance.py", "tests/unit/test_compliance_report.py"),
+    ),
+    (
+        re.compile(r"^(smoke|drift)$"),
+        "-m harness.deploy {0} --env {ENV} --target aws",
+        ("tests/unit/test_deploy.py",),
+    ),
+]
+
+
+def _actionlint_cmd(*args: str) -> list[str]:
+    binary = toolchain.ensure((toolchain.ACTIONLINT,))["actionlint"]
+    return [str(binary), "-no-color", "-shellcheck=", "-pyflakes=", "-format", "{{json .}}", *args]
+
+
+def _lint(cwd: Path, *files: Path) -> list[dict[str, Any]]:
+    proc = subprocess.run(
+        _actionlint_cmd(*map(str, files)), cwd=cwd, capture_output=True, text=True, check=False
+    )
+    # 0: clean, 1: findings; anything else is actionlint itself failing.
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout or "[]")
+
+
+@pytest.mark.toolchain
+def test_actionlint_finds_nothing_in_the_workflows() -> None:
+    assert WORKFLOWS, "no workflows under .github/workflows"
+    findings = _lint(ROOT, *WORKFLOWS)
+    assert findings == [], "\n".join(f"{f['filepath']}:{f['line']}: {f['message']}" for f in findings)
+
+
+BROKEN = """\
+name: broken
+on: pull_request
+jobs:
+  test:
+    runs-on: ${{ matrix.os }}
+    steps:
+      - run: echo "${{ github.evnt.number }}"
+"""
+
+
+@pytest.mark.toolchain
+def test_actionlint_reports_a_broken_workflow(tmp_path: Path) -> None:
+    wf = tmp_path / ".github" / "workflows" / "broken.yml"
+    wf.parent.mkdir(parents=True)
+    wf.write_text(BROKEN, encoding="utf-8")
+    findings = _lint(tmp_path, wf)
+    messages = " | ".join(f["message"] for f in findings)
+    assert any("evnt" in f["message"] for f in findings), messages
+    assert any('"os" is not defined' in f["message"] for f in findings), messages
+
+
+# --- the make targets the workflows call ------------------------------------------------------------
+
+
+def _substitute(text: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        expr = m.group(1).strip()
+        if expr not in EXPRESSIONS:
+            raise AssertionError(f"no sample value for ${{{{ {expr} }}}}: add it to EXPRESSIONS")
+        return EXPRESSIONS[expr]
+
+    return re.sub(r"\$\{\{(.*?)\}\}", one, text)
+
+
+def _expand(word: str, env: dict[str, str]) -> str:
+    """Shell-style $VAR / ${VAR} from the step's environment (only the variables the word uses)."""
+    return re.sub(r"\$\{?(\w+)\}?", lambda m: _substitute(env[m.group(1)]), word)
+
+
+def make_calls() -> list[tuple[str, list[str]]]:
+    """(workflow:job, make arguments) for every `make` in a run step, expressions and env vars filled in."""
+    calls = []
+    for wf in WORKFLOWS:
+        doc = yaml.safe_load(wf.read_text(encoding="utf-8"))
+        for job_id, job in doc.get("jobs", {}).items():
+            for step in job.get("steps", []):
+                if "run" not in step:
+                    continue
+                env = {
+                    k: str(v)
+                    for scope in (doc.get("env", {}), job.get("env", {}), step.get("env", {}))
+                    for k, v in scope.items()
+                }
+                for line in _substitute(step["run"]).splitlines():
+                    words = shlex.split(line, comments=True)
+                    if words[:1] == ["make"]:
+                        calls.append((f"{wf.name}:{job_id}", [_expand(w, env) for w in words[1:]]))
+    return calls
+
+
+CALLS = make_calls()
+
+
+def test_the_workflows_run_make() -> None:
+    called = {a for _, args in CALLS for a in args if "=" not in a}
+    assert {"verify", "plan-pr-123", "apply-pr-123", "destroy-pr-123", "smoke", "drift"} <= called
+    assert {"gates-pr-123", "plan-staging", "apply-staging"} <= called
+
+
+@pytest.mark.parametrize(("where", "args"), CALLS, ids=[f"{w}:{' '.join(a)}" for w, a in CALLS])
+def test_each_make_call_is_a_tested_target(where: str, args: list[str]) -> None:
+    targets = [a for a in args if "=" not in a and not a.startswith("-")]
+    assignments = dict(a.split("=", 1) for a in args if "=" in a)
+    assert len(targets) == 1, f"{where}: expected one target in `make {' '.join(args)}`"
+    target = targets[0]
+    env = {k: v for k, v in os.environ.items() if k not in ("ENV", "TARGET", "MAKEFLAGS")}
+    proc = subprocess.run(["make", "-n", *args], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, f"{where}: make -n {' '.join(args)} failed:\n{proc.stderr}"
+    for pattern, command, tests in EXPECTED:
+        m = pattern.match(target)
+        if m is None:
+            continue
+        first = m.group(1) if m.re.groups else target
+        expected = command.format(first, **{**m.groupdict(), **assignments})
+        assert expected in proc.stdout, f"{where}: `make {target}` does not run `{expected}`:\n{proc.stdout}"
+        missing = [t for t in tests if not (ROOT / t).is_file()]
+        assert not missing, f"{where}: the tests behind `make {target}` are missing: {missing}"
+        return
+    pytest.fail(f"{where}: `make {target}` is not a target the suite knows how to check (EXPECTED)")
+
+
+@pytest.mark.toolchain
+def test_make_refuses_aws_smoke_and_drift_without_an_explicit_env() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("ENV", "TARGET", "MAKEFLAGS", "STATE_BUCKET")}
+    for target in ("smoke", "drift"):
+        proc = subprocess.run(
+            ["make", target, "TARGET=aws"], cwd=ROOT, capture_output=True, text=True, env=env
+        )
+        assert proc.returncode != 0
+        assert "needs an explicit environment" in proc.stderr
+
+
+@pytest.mark.toolchain
+def test_make_refuses_to_destroy_prod_without_confirm() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("CONFIRM", "MAKEFLAGS")}
+    proc = subprocess.run(
+        ["make", "destroy-prod", "TARGET=aws"], cwd=ROOT, capture_output=True, text=True, env=env
+    )
+    assert proc.returncode != 0 and "CONFIRM=prod" in proc.stderr
+
+
+# --- harness.verify, what `make verify` runs ---------------------------------------------------------
+
+
+def test_verify_rejects_unknown_phases() -> None:
+    from harness import verify
+
+    with pytest.raises(SystemExit) as exc:
+        verify.main(["--only", "lint,bogus"])
+    assert exc.value.code == 2
+
+
+def test_verify_report_lists_each_phase(tmp_path: Path) -> None:
+    from harness import verify
+
+    report = tmp_path / "report.md"
+    verify.write_report(
+        [
+            verify.PhaseResult("lint", True, 1.0, "clean"),
+            verify.PhaseResult("unit", False, 2.5, "1 | failed"),
+        ],
+        report,
+    )
+    text = report.read_text(encoding="utf-8")
+    assert "| lint | passed | 1.0 | clean |" in text
+    assert "| unit | FAILED | 2.5 | 1 \\| failed |" in text
+    assert "Total: 3.5 s." in text
