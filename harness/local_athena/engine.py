@@ -106,12 +106,14 @@ class _Session:
         self.con.execute("SET integer_division = true")  # Trino's integer / integer is integer
         for macro in sqlmod.MACROS:
             self.con.execute(macro)
-        self.con.register_filesystem(self.s3.duckdb_filesystem(self._count))
+        self.fs = self.s3.duckdb_filesystem(self._count)
+        self.con.register_filesystem(self.fs)
         self._tables: dict[tuple[str, str], TableDef] = {}
         self._views = 0
 
     def close(self) -> None:
         self.con.close()
+        self.fs.close()
 
     def _count(self, n: int) -> None:
         with self._lock:
@@ -197,6 +199,8 @@ class _Session:
             cols = [f'CAST(NULL AS {c.type.duckdb()}) AS "{c.name}"' for c in [*table.columns, *keys]]
             return f"SELECT {', '.join(cols)} WHERE false"
         multi = len(partitions) > 1 and bool(keys)
+        # Text formats are read front to back: fetched whole, ahead of DuckDB, in file-list order.
+        self.fs.add_files([f for p in partitions for f in p.files], table.format in ("json", "csv", "text"))
         source, data_cols = self._scan(table, files, with_filename=multi)
         if not keys:
             return f"SELECT {', '.join(data_cols)} FROM {source}"

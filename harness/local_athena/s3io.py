@@ -1,16 +1,23 @@
-"""S3 of the local AWS: boto3 for listing and small objects, pyarrow's S3 filesystem for data.
+"""S3 of the local AWS: boto3 for listing, objects and reads, pyarrow's S3 filesystem for writes.
 
-DuckDB's httpfs is not available offline, so DuckDB reads `s3://` through an fsspec wrapper of
-pyarrow's S3FileSystem registered on the query's connection. The wrapper counts the bytes it hands
-to DuckDB: that is the query's DataScannedInBytes, so partition pruning and Parquet column pruning show.
+DuckDB's httpfs is not available offline, so DuckDB reads `s3://` through an fsspec filesystem
+registered on the query's connection. The engine tells it the files a query reads (from the listing it
+already did), so DuckDB's many file-info calls are answered without a HEAD each. Files read front to
+back (JSON, CSV, text) are fetched whole, one GET each, a few objects ahead of DuckDB (`Prefetcher`);
+Parquet is read by exact ranged GETs so column pruning shows. The filesystem counts the bytes it hands
+to DuckDB: that is the query's DataScannedInBytes.
 """
 
 from __future__ import annotations
 
 import io
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 from urllib.parse import urlparse
 
 import boto3
@@ -19,6 +26,10 @@ from fsspec.implementations.arrow import ArrowFSWrapper
 from pyarrow import fs as pafs
 
 READ_AHEAD = 8 * 1024 * 1024  # one ranged GET serves many of DuckDB's small sequential reads
+# Whole-object prefetch: this many objects in flight ahead of DuckDB; larger objects stream instead,
+# so a query holds at most about PREFETCH_DEPTH * PREFETCH_MAX_OBJECT bytes of unread data.
+PREFETCH_DEPTH = 4
+PREFETCH_MAX_OBJECT = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -48,10 +59,16 @@ class S3Object:
     bucket: str
     key: str
     size: int
+    mtime: datetime | None = None
 
     @property
     def uri(self) -> str:
         return f"s3://{self.bucket}/{self.key}"
+
+    @property
+    def path(self) -> str:
+        """The fsspec path (no scheme)."""
+        return f"{self.bucket}/{self.key}"
 
 
 def split_uri(uri: str) -> tuple[str, str]:
@@ -92,10 +109,10 @@ class S3Io:
         out: list[S3Object] = []
         for obj in self._iter_objects(bucket, prefix):
             if not hidden(obj["Key"]) and not obj["Key"].endswith("/"):
-                out.append(S3Object(bucket, obj["Key"], int(obj["Size"])))
+                out.append(S3Object(bucket, obj["Key"], int(obj["Size"]), obj.get("LastModified")))
         return out
 
-    def _iter_objects(self, bucket: str, prefix: str) -> Iterator[dict[str, object]]:
+    def _iter_objects(self, bucket: str, prefix: str) -> Iterator[dict[str, Any]]:
         paginator = self.client.get_paginator("list_objects_v2")
         try:
             for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
@@ -132,43 +149,164 @@ class S3Io:
             chunk = [{"Key": k} for k in keys[i : i + 1000]]
             self.client.delete_objects(Bucket=bucket, Delete={"Objects": chunk, "Quiet": True})
 
+    def get(self, obj: S3Object, start: int = 0, length: int | None = None) -> bytes:
+        """One GET of a whole object or of a byte range (no HEAD: the size is known from the listing)."""
+        extra = {} if length is None else {"Range": f"bytes={start}-{start + length - 1}"}
+        try:
+            resp = self.client.get_object(Bucket=obj.bucket, Key=obj.key, **extra)
+        except self.client.exceptions.NoSuchKey:
+            raise FileNotFoundError(obj.uri) from None
+        return resp["Body"].read()  # type: ignore[no-any-return]
+
     def duckdb_filesystem(self, on_read: Callable[[int], None]) -> CountingS3FileSystem:
-        return CountingS3FileSystem(self.arrow_fs, on_read)
+        return CountingS3FileSystem(self, on_read)
+
+
+class Prefetcher:
+    """Whole-object GETs for files DuckDB reads front to back, at most `depth` objects ahead of it.
+
+    Objects are planned in the order DuckDB opens them (the order of the file list); an object is
+    handed over once (`take`) and then only referenced by its reader, so memory stays bounded.
+    """
+
+    def __init__(self, s3: S3Io, depth: int = PREFETCH_DEPTH):
+        self._s3 = s3
+        self._depth = depth
+        self._planned: deque[S3Object] = deque()
+        self._waiting: dict[str, S3Object] = {}  # planned, not yet requested
+        self._inflight: dict[str, Future[bytes]] = {}  # requested, not yet taken
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._closed = False
+
+    def plan(self, objects: list[S3Object]) -> None:
+        with self._lock:
+            for obj in objects:
+                if obj.size <= PREFETCH_MAX_OBJECT and obj.path not in self._waiting:
+                    self._planned.append(obj)
+                    self._waiting[obj.path] = obj
+            self._fill()
+
+    def take(self, path: str) -> bytes | None:
+        """The object's bytes (waiting for its GET), or None when it was not planned or already taken."""
+        with self._lock:
+            future = self._inflight.pop(path, None)
+            inline = self._waiting.pop(path, None) if future is None else None
+            self._fill()
+        if future is not None:
+            return future.result()
+        if inline is not None:  # opened before its turn: fetch it now rather than wait for the queue
+            return self._s3.get(inline)
+        return None
+
+    def _fill(self) -> None:
+        while self._planned and len(self._inflight) < self._depth and not self._closed:
+            obj = self._planned.popleft()
+            if self._waiting.pop(obj.path, None) is None:
+                continue  # taken inline already
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self._depth, thread_name_prefix="local-athena-get")
+            self._inflight[obj.path] = self._pool.submit(self._s3.get, obj)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            for future in self._inflight.values():
+                future.cancel()
+            self._inflight.clear()
+            self._waiting.clear()
+            self._planned.clear()
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 class CountingS3FileSystem(ArrowFSWrapper):
-    """fsspec view of pyarrow's S3 filesystem for DuckDB, counting bytes read for one query."""
+    """fsspec S3 for DuckDB, one per query: answers file info from the listing, counts bytes read."""
 
     protocol = ("s3",)
     cachable = False  # one instance per query: the counter must not be shared
 
-    def __init__(self, fs: pafs.FileSystem, on_read: Callable[[int], None]):
-        super().__init__(fs)
+    def __init__(self, s3: S3Io, on_read: Callable[[int], None]):
+        super().__init__(s3.arrow_fs)
+        self._s3 = s3
         self._on_read = on_read
+        self._known: dict[str, S3Object] = {}
+        self._prefetcher = Prefetcher(s3)
+
+    def add_files(self, objects: list[S3Object], sequential: bool) -> None:
+        """Files the query reads, as listed; `sequential` ones (text formats) are prefetched whole."""
+        for obj in objects:
+            self._known[obj.path] = obj
+        if sequential:
+            self._prefetcher.plan(objects)
+
+    def close(self) -> None:
+        self._prefetcher.close()
+
+    def info(self, path: str, **kwargs: object) -> dict[str, Any]:
+        obj = self._known.get(self._strip_protocol(path))
+        if obj is None:
+            return super().info(path, **kwargs)  # type: ignore[no-any-return]
+        return {"name": obj.path, "size": obj.size, "type": "file", "mtime": obj.mtime}
+
+    def modified(self, path: str) -> datetime:
+        obj = self._known.get(self._strip_protocol(path))
+        if obj is None or obj.mtime is None:
+            return super().modified(path)  # type: ignore[no-any-return]
+        return obj.mtime
 
     def _open(self, path: str, mode: str = "rb", block_size: int | None = None, **kwargs: object):  # type: ignore[override]
         if mode != "rb":
             return super()._open(path, mode, block_size, **kwargs)
-        return CountingReader(self.fs.open_input_file(self._strip_protocol(path)), self._on_read)
+        key = self._strip_protocol(path)
+        obj = self._known.get(key)
+        if obj is None:
+            return CountingReader(_ArrowSource(self.fs.open_input_file(key)), self._on_read)
+        data = self._prefetcher.take(key)
+        if data is not None:
+            self._on_read(len(data))
+            return BufferReader(data)
+        return CountingReader(_RangedSource(self._s3, obj), self._on_read)
 
 
-class CountingReader(io.RawIOBase):
-    """A random-access S3 object with read-ahead; reports every byte fetched from S3."""
+class _ArrowSource:
+    """A pyarrow random-access file (costs a HEAD to open): for files the engine did not list."""
 
-    def __init__(self, stream: object, on_read: Callable[[int], None]):
-        super().__init__()
+    def __init__(self, stream: Any):
         self._stream = stream
-        self._size: int = stream.size()  # type: ignore[attr-defined]
-        # DuckDB shares one handle between its threads and calls seek() then read(); the position is
-        # per thread so one thread's seek cannot move another's read.
+        self.size: int = stream.size()
+
+    def read_at(self, n: int, offset: int) -> bytes:
+        return bytes(self._stream.read_at(n, offset))
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class _RangedSource:
+    """A listed object read by ranged GETs (its size is known, so no HEAD)."""
+
+    def __init__(self, s3: S3Io, obj: S3Object):
+        self._s3 = s3
+        self._obj = obj
+        self.size = obj.size
+
+    def read_at(self, n: int, offset: int) -> bytes:
+        return self._s3.get(self._obj, offset, n)
+
+    def close(self) -> None:
+        pass
+
+
+class _SharedHandle(io.RawIOBase):
+    """DuckDB shares one handle between its threads and calls seek() then read(); the position is
+    per thread so one thread's seek cannot move another's read."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self._size = size
         self._local = threading.local()
-        self._buf = b""
-        self._buf_start = 0
-        self._on_read = on_read
-        self._lock = threading.Lock()
-        # Decided on the first read: text formats read from offset 0 onwards (read ahead), Parquet
-        # starts at the footer (exact ranges, so column pruning shows in the scanned bytes).
-        self._sequential: bool | None = None
 
     @property
     def size(self) -> int:
@@ -196,6 +334,47 @@ class CountingReader(io.RawIOBase):
         self._pos = max(0, base + offset)
         return self._pos
 
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+
+class BufferReader(_SharedHandle):
+    """A prefetched object in memory (already counted when handed over)."""
+
+    def __init__(self, data: bytes):
+        super().__init__(len(data))
+        self._data = memoryview(data)
+
+    def read(self, n: int = -1) -> bytes:
+        pos = self._pos
+        end = self._size if n is None or n < 0 else min(self._size, pos + n)
+        if pos >= end:
+            return b""
+        self._pos = end
+        return self._data[pos:end].tobytes()
+
+    def close(self) -> None:
+        if not self.closed:
+            self._data = memoryview(b"")  # drop the object as soon as DuckDB is done with it
+        super().close()
+
+
+class CountingReader(_SharedHandle):
+    """A random-access S3 object with read-ahead; reports every byte fetched from S3."""
+
+    def __init__(self, source: _ArrowSource | _RangedSource, on_read: Callable[[int], None]):
+        super().__init__(source.size)
+        self._source = source
+        self._buf = b""
+        self._buf_start = 0
+        self._on_read = on_read
+        self._lock = threading.Lock()
+        # Decided on the first read: text formats read from offset 0 onwards (read ahead), Parquet
+        # starts at the footer (exact ranges, so column pruning shows in the scanned bytes).
+        self._sequential: bool | None = None
+
     def read(self, n: int = -1) -> bytes:
         with self._lock:
             if n is None or n < 0:
@@ -219,18 +398,13 @@ class CountingReader(io.RawIOBase):
             self._pos += len(data)
             return data
 
-    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
-        data = self.read(len(b))
-        b[: len(data)] = data
-        return len(data)
-
     def _fetch(self, offset: int, n: int) -> bytes:
-        data = self._stream.read_at(n, offset)  # type: ignore[attr-defined]
+        data = self._source.read_at(n, offset)
         self._on_read(len(data))
-        return bytes(data)
+        return data
 
     def close(self) -> None:
         if not self.closed:
-            self._stream.close()  # type: ignore[attr-defined]
+            self._source.close()
             self._buf = b""
         super().close()
