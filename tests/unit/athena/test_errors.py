@@ -32,6 +32,11 @@ FAILURES = [
         "from_iso8601_timestamp('2024-01-01T00:00:00Z'), NULL, '2024-03-01'",
         "timestamp(3) with time zone",
     ),
+    (
+        "json path wildcard",
+        """SELECT json_extract_scalar('{"a":[1]}', '$.a[*]')""",
+        "INVALID_FUNCTION_ARGUMENT: Invalid JSON path",
+    ),
     ("unsupported statement", "SHOW TABLES", "NOT_SUPPORTED"),
     ("two statements", "SELECT 1; SELECT 2", "Only one sql statement"),
 ]
