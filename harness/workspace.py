@@ -30,6 +30,7 @@ PROVIDER_SERVICES = (
     "lambda",
     "logs",
     "s3",
+    "s3control",
     "sns",
     "sqs",
     "ssm",
@@ -112,7 +113,12 @@ class Workspace:
 
     def _env(self) -> dict[str, str]:
         # .terraform (providers, modules) lives beside the copy, so re-copying keeps it.
-        return {"TF_DATA_DIR": str(self.root / ".terraform")}
+        env = {"TF_DATA_DIR": str(self.root / ".terraform")}
+        if self.endpoints is not None:
+            # S3 Control prefixes the endpoint host with the account id; only such hosts (never
+            # loopback addresses) take this proxy, which is the local AWS (see harness.emulator).
+            env |= {"HTTP_PROXY": self.endpoints.aws, "http_proxy": self.endpoints.aws}
+        return env
 
     def prepare(self) -> Path:
         """(Re)create the working copy from terraform/ and write the override."""
