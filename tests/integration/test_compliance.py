@@ -1,0 +1,88 @@
+"""The policy gates on the real plans, and the mutants that prove each gate bites.
+
+Every mutant is a small readable edit of a copy of terraform/ (harness.compliance.MUTANTS); its plan must
+fail exactly the feature it targets and leave every other feature passing.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from harness import compliance
+from harness.local_aws import LocalAws
+from harness.tofu import Tofu
+
+pytestmark = pytest.mark.toolchain
+
+ENVS = ("dev", "staging", "prod")
+
+
+@pytest.fixture(scope="module")
+def local_aws_plans_only() -> Iterator[str]:
+    # Plans need the AWS APIs only: no local Athena.
+    with LocalAws(with_athena=False) as endpoints:
+        yield endpoints.aws
+
+
+@pytest.fixture(scope="module")
+def gates_ready(tofu: Tofu) -> None:
+    if not compliance.compliance_bin().exists():
+        pytest.fail("terraform-compliance is missing: run `make compliance-venv`")
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_gates_pass_on_the_real_plan(
+    env: str, gates_ready: None, local_aws_plans_only: str, lambda_artifacts: Path, worker_id_suffix: str
+) -> None:
+    plan = compliance.plan_env(
+        env, local_aws_plans_only, lambda_artifacts, name=f"compliance-{env}-{worker_id_suffix}"
+    )
+    report = compliance.run_gates(plan)
+    print(report.summary())
+    assert report.ok, report.output[-4000:]
+    assert len(report.features) == len(list(compliance.features_dir().glob("*.feature")))
+
+
+def test_every_mutant_is_caught_by_its_feature_only(
+    gates_ready: None, local_aws_plans_only: str, lambda_artifacts: Path, worker_id_suffix: str
+) -> None:
+    def run(mutant: compliance.Mutant, tmp: Path) -> tuple[compliance.Mutant, list[str], str]:
+        stack = compliance.mutated_copy(mutant, tmp / mutant.id)
+        try:
+            plan = compliance.plan_env(
+                "dev",
+                local_aws_plans_only,
+                lambda_artifacts,
+                source=stack,
+                name=f"compliance-mutant-{mutant.id}-{worker_id_suffix}",
+            )
+        except Exception as exc:  # a mutant the stack cannot plan proves nothing: report it
+            return mutant, [], f"plan failed: {str(exc)[-300:]}"
+        report = compliance.run_gates(plan)
+        first = next(
+            (report.features[f].failures[0] for f in report.failed if report.features[f].failures), ""
+        )
+        return mutant, report.failed, first
+
+    with tempfile.TemporaryDirectory(prefix="mutants-") as tmp, ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(lambda m: run(m, Path(tmp)), compliance.MUTANTS))
+
+    rows, missed = [], []
+    for mutant, failed, first in outcomes:
+        caught = failed == [mutant.feature]
+        if not caught:
+            missed.append(
+                f"{mutant.id}: expected only {mutant.feature} to fail, failed: {failed or 'none'} {first}"
+            )
+        verdict = "caught" if caught else "MISSED"
+        rows.append(f"  {verdict:<7} {mutant.id:<24} {mutant.feature:<23} {mutant.description}")
+    caught_n = len(outcomes) - len(missed)
+    print(f"\nmutants caught by their feature only: {caught_n}/{len(outcomes)}")
+    print(f"  {'result':<7} {'mutant':<24} {'feature':<23} mutation")
+    print("\n".join(rows))
+    assert not missed, "\n".join(missed)
