@@ -13,7 +13,7 @@ PYTEST_ARGS ?= -n auto
 
 export TARGET
 
-.PHONY: help venv compliance-venv tools lint fmt test unit verify clean lock smoke drift
+.PHONY: help venv compliance-venv tools lint fmt test unit verify compliance clean lock smoke drift
 
 help: ## list targets
 	@grep -E '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ unit: venv ## the fast unit suite only
 
 verify: venv compliance-venv tools ## the main job: lint, validate, plans, gates, unit + local integration; summary + report
 	@$(PY) -m harness.verify
+
+compliance: venv compliance-venv tools ## fresh plan of ENV on the embedded local AWS, then the terraform-compliance gates
+	@$(PY) -m harness.compliance --env $(ENV)
 
 # Environments (harness.deploy; docs/runbook.md): what CI runs is what a person runs. TARGET=aws needs
 # credentials and STATE_BUCKET; there ENV must be named (plan-<env> names it; smoke/drift take ENV=).
