@@ -106,6 +106,26 @@ def phase_plans(ctx: Context) -> str:
     return ", ".join(f"{env}: {n} to create" for env, n in counts.items())
 
 
+def phase_compliance(ctx: Context) -> str:
+    """The terraform-compliance gates on each plan the plans phase wrote."""
+    from harness.compliance import run_gates
+
+    plans = ctx.facts.get("plans")
+    if not isinstance(plans, dict) or not plans:
+        raise RuntimeError("no plans to gate: the plans phase did not run or failed")
+    results, failed = [], []
+    for env, path in plans.items():
+        report = run_gates(Path(path))
+        results.append(f"{env}: {len(report.features) - len(report.failed)}/{len(report.features)}")
+        if not report.ok:
+            print(report.output, file=sys.stderr)
+            print(report.summary(), file=sys.stderr)
+            failed.append(f"{env} ({', '.join(report.failed)})")
+    if failed:
+        raise RuntimeError(f"gates failed on {'; '.join(failed)}")
+    return "features passed: " + ", ".join(results)
+
+
 def _pytest(paths: list[str]) -> str:
     ok, out = _run([sys.executable, "-m", "pytest", *paths, "-n", "auto", "-q", "-p", "no:cacheprovider"])
     last = out.splitlines()[-1] if out else ""
@@ -126,6 +146,7 @@ PHASES: dict[str, Callable[[Context], str]] = {
     "lint": phase_lint,
     "validate": phase_validate,
     "plans": phase_plans,
+    "compliance": phase_compliance,
     "unit": phase_unit,
     "integration": phase_integration,
 }
