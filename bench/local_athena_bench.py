@@ -1,11 +1,15 @@
 """Benchmark: Bronze -> Silver -> Gold through the local Athena, against DuckDB alone on local disk.
 
-    .venv/bin/python bench/local_athena_bench.py --sizes 10000 100000 1000000
+    .venv/bin/python bench/local_athena_bench.py --sizes 10000 100000 1000000 --runs 3
 
-Each size runs in a fresh worker process (so peak RSS is per size): moto server in its own process as
-the local AWS, the local Athena in the worker. The Silver step is the handlers' own SQL
-(handlers/sql/silver_insert.sql). The ceiling is DuckDB alone doing the same Bronze -> Silver transform
-over the same gzip JSONL files on local disk (explicit columns, Parquet out), in the same run.
+Each size's Bronze files are generated once; each run is a fresh worker process (so peak RSS is per
+run): moto server in its own process as the local AWS, the local Athena in the worker. The Silver step
+is the handlers' own SQL (handlers/sql/silver_insert.sql). Query times are Athena's
+TotalExecutionTimeInMillis (submission to completion on the server, results written), so the client's
+polling neither adds latency nor competes for the worker's CPU. The ceiling is DuckDB alone running the
+very statements the local Athena ran for the Silver step (traced from the engine: same SQL, same macros,
+same settings) over local copies of the same files, Parquet out to local disk, in the same worker right
+after. Prints one JSON line per run, then the median of each figure per size.
 Not a test: figures go to docs/benchmarks.md.
 """
 
@@ -16,6 +20,7 @@ import gzip
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -112,53 +117,52 @@ def _peak_rss_mb() -> float:
     return float("nan")
 
 
-def duckdb_ceiling(files: list[Path], out_dir: Path) -> float:
-    """Seconds for DuckDB alone: the Silver transform over local gzip JSONL, Parquet to local disk."""
+def duckdb_ceiling(statements: list[str], s3_folder: str, local_folder: Path, out_dir: Path) -> float:
+    """Seconds for DuckDB alone: the engine's Silver statements over the local files, Parquet to disk."""
     import duckdb
-    from athena.conftest import BRONZE_COLUMNS
 
-    from harness.local_athena.types import parse_hive_type
+    from harness.local_athena import sql as sqlmod
 
-    spec = ", ".join(f"'{n}': '{parse_hive_type(t).duckdb()}'" for n, t in BRONZE_COLUMNS)
-    file_list = "[" + ", ".join(f"'{f}'" for f in files) + "]"
-    con = duckdb.connect()
+    con = duckdb.connect(config={"threads": os.cpu_count() or 2})
     con.execute("SET TimeZone = 'UTC'")
-    sql = f"""
-    COPY (
-      WITH w AS (
-        SELECT trim(id) AS event_id, *, '{DAY}' AS ingest_dt,
-               row_number() OVER (PARTITION BY trim(id) ORDER BY ingested_at) AS copy_no
-        FROM read_json({file_list}, format = 'newline_delimited', columns = {{{spec}}})
-        WHERE id IS NOT NULL
-      )
-      SELECT event_id, nullif(trim(type), '') AS event_type,
-             CAST(created_at AS TIMESTAMPTZ)::TIMESTAMP AS created_at,
-             actor.id AS actor_id, nullif(trim(actor.login), '') AS actor_login, repo.id AS repo_id,
-             nullif(trim(repo.name), '') AS repo_name, org.id AS org_id,
-             nullif(trim(org.login), '') AS org_login,
-             public AS is_public, payload ->> '$.action' AS payload_action,
-             payload ->> '$.ref' AS payload_ref,
-             payload ->> '$.ref_type' AS payload_ref_type,
-             TRY_CAST(payload ->> '$.size' AS INTEGER) AS payload_size,
-             ingest_dt, CAST(ingested_at AS TIMESTAMPTZ)::TIMESTAMP AS ingested_at,
-             substr(ingest_dt, 1, 4) AS year, substr(ingest_dt, 6, 2) AS month
-      FROM w WHERE copy_no = 1
-    ) TO '{out_dir}' (FORMAT parquet, PARTITION_BY (year, month), OVERWRITE_OR_IGNORE)
-    """
+    con.execute("SET integer_division = true")
+    for macro in sqlmod.MACROS:
+        con.execute(macro)
+    local = [s.replace(s3_folder, f"{local_folder}/") for s in statements]
+    *views, final = local
+    assert all(v.startswith("CREATE TEMP VIEW") for v in views), views
     started = time.perf_counter()
-    con.execute(sql)
-    return time.perf_counter() - started
+    for view in views:
+        con.execute(view)
+    con.execute(
+        f"COPY ({final}) TO '{out_dir}' (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (year, month), "
+        "OVERWRITE_OR_IGNORE)"
+    )
+    elapsed = time.perf_counter() - started
+    con.close()
+    return elapsed
 
 
-def worker(n: int) -> dict[str, Any]:
+def wait(athena: Any, qid: str) -> dict[str, Any]:
+    """Polls with backoff: the client shares the worker's CPU with the engine."""
+    delay = 0.01
+    while True:
+        qe = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]
+        if qe["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
+            return qe  # type: ignore[no-any-return]
+        time.sleep(delay)
+        delay = min(0.25, delay * 1.5)
+
+
+def worker(n: int, data: Path) -> dict[str, Any]:
     import boto3
-    from athena.conftest import CREDS, create_tables, wait
+    from athena.conftest import CREDS, create_tables
 
     from harness.local_athena import LocalAthenaServer
 
     with tempfile.TemporaryDirectory(prefix="la-bench-") as tmp:
         folder = Path(tmp)
-        files = generate(n, folder)
+        files = sorted(data.glob("*.jsonl.gz"))
         bronze_bytes = sum(f.stat().st_size for f in files)
         moto = subprocess.Popen(
             [
@@ -188,6 +192,7 @@ def worker(n: int) -> dict[str, Any]:
             )
             for f in files:
                 s3.upload_file(str(f), "dp-bench-123456789012-raw", f"github/events/ingest_dt={DAY}/{f.name}")
+            traced: list[str] = []
             _reset_peak_rss()
             with LocalAthenaServer(aws_endpoint=endpoint) as server:
                 athena = boto3.client("athena", endpoint_url=server.url, **CREDS)
@@ -209,14 +214,18 @@ def worker(n: int) -> dict[str, Any]:
                         QueryExecutionContext={"Database": "lakehouse_bench"},
                         **extra,
                     )["QueryExecutionId"]
-                    qe = wait(athena, qid, timeout=3600)
+                    qe = wait(athena, qid)
                     assert qe["Status"]["State"] == "SUCCEEDED", qe["Status"]
                     return time.perf_counter() - started, qe
 
                 silver_sql = (ROOT / "handlers/sql/silver_insert.sql").read_text()
                 gold_sql = (ROOT / "handlers/sql/gold_daily_insert.sql").read_text()
-                silver_s, silver_qe = run(silver_sql, [f"'{DAY}'", f"'{DAY}'"])
-                gold_s, _ = run(gold_sql, ["'2024'", "'03'", f"'{DAY}'"])
+                server.backend.engine.trace = traced.append
+                silver_client_s, silver_qe = run(silver_sql, [f"'{DAY}'", f"'{DAY}'"])
+                server.backend.engine.trace = None
+                _, gold_qe = run(gold_sql, ["'2024'", "'03'", f"'{DAY}'"])
+                silver_s = silver_qe["Statistics"]["TotalExecutionTimeInMillis"] / 1000
+                gold_s = gold_qe["Statistics"]["TotalExecutionTimeInMillis"] / 1000
                 _, count_qe = run("SELECT count(*) FROM github_events_silver", [])
                 silver_rows = int(
                     athena.get_query_results(QueryExecutionId=count_qe["QueryExecutionId"])["ResultSet"][
@@ -224,7 +233,8 @@ def worker(n: int) -> dict[str, Any]:
                     ][1]["Data"][0]["VarCharValue"]
                 )
             athena_rss = _peak_rss_mb()
-            ceiling_s = duckdb_ceiling(files, folder / "ceiling-out")
+            s3_folder = f"s3://dp-bench-123456789012-raw/github/events/ingest_dt={DAY}/"
+            ceiling_s = duckdb_ceiling(traced, s3_folder, data, folder / "ceiling-out")
         finally:
             moto.communicate("", timeout=30)
     return {
@@ -232,6 +242,7 @@ def worker(n: int) -> dict[str, Any]:
         "silver_rows": silver_rows,
         "bronze_gzip_mb": round(bronze_bytes / 2**20, 1),
         "silver_s": round(silver_s, 2),
+        "silver_client_s": round(silver_client_s, 2),
         "silver_events_per_s": round(n / silver_s),
         "gold_s": round(gold_s, 2),
         "end_to_end_events_per_s": round(n / (silver_s + gold_s)),
@@ -248,21 +259,36 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--runs", type=int, default=3, help="fresh workers per size (medians reported)")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker)), flush=True)
+        print(json.dumps(worker(args.worker, args.data)), flush=True)
         return 0
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-    print(f"cpus={os.cpu_count()} python={sys.version.split()[0]}")
+    print(f"cpus={os.cpu_count()} python={sys.version.split()[0]} load={os.getloadavg()}", flush=True)
+    medians: list[dict[str, Any]] = []
     for n in args.sizes:
-        out = subprocess.run(
-            [sys.executable, __file__, "--worker", str(n)], capture_output=True, text=True, env=env
-        )
-        if out.returncode:
-            print(out.stderr[-3000:], file=sys.stderr)
-            return out.returncode
-        print(out.stdout.strip().splitlines()[-1], flush=True)
+        with tempfile.TemporaryDirectory(prefix="la-bench-data-") as data:
+            generate(n, Path(data))
+            runs: list[dict[str, Any]] = []
+            for _ in range(args.runs):
+                out = subprocess.run(
+                    [sys.executable, __file__, "--worker", str(n), "--data", data],
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                )
+                if out.returncode:
+                    print(out.stderr[-3000:], file=sys.stderr)
+                    return out.returncode
+                runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+                print(json.dumps({**runs[-1], "load": os.getloadavg()[0]}), flush=True)
+        medians.append({k: statistics.median(r[k] for r in runs) for k in runs[0]})
+    print(f"medians of {args.runs} runs (load={os.getloadavg()}):")
+    for m in medians:
+        print(json.dumps(m), flush=True)
     return 0
 
 

@@ -80,6 +80,9 @@ class Engine:
         self.s3 = S3Io(aws)
         self.catalog = GlueCatalog(aws.client("glue"))
         self.threads = threads or os.cpu_count() or 2
+        # Receives each DuckDB statement a query runs (its views, then the query): for debugging and for
+        # the benchmark, which replays them over local copies of the files as its ceiling.
+        self.trace: Callable[[str], None] | None = None
 
     def execute(
         self, req: QueryRequest, on_connection: Callable[[duckdb.DuckDBPyConnection], None]
@@ -114,6 +117,11 @@ class _Session:
     def close(self) -> None:
         self.con.close()
         self.fs.close()
+
+    def _run_sql(self, sql: str) -> duckdb.DuckDBPyConnection:
+        if self.engine.trace is not None:
+            self.engine.trace(sql)
+        return self.con.execute(sql)
 
     def _count(self, n: int) -> None:
         with self._lock:
@@ -159,7 +167,7 @@ class _Session:
             partitions = parts_mod.resolve(table, self.catalog, self.s3, prune)
             view = f"__la_t{self._views}"
             self._views += 1
-            self.con.execute(f'CREATE TEMP VIEW "{view}" AS {self._reader_sql(table, partitions, view)}')
+            self._run_sql(f'CREATE TEMP VIEW "{view}" AS {self._reader_sql(table, partitions, view)}')
             sqlmod.replace_table(ref, view)
         sqlmod.strip_db_qualifiers(ast, refs)
 
@@ -285,7 +293,7 @@ class _Session:
     def _select(self, ast: exp.Query) -> Outcome:
         self._bind_tables(ast)
         sqlmod.name_outputs(ast)
-        cur = self.con.execute(sqlmod.to_duckdb(ast))
+        cur = self._run_sql(sqlmod.to_duckdb(ast))
         desc = cur.description or []
         rows = cur.fetchall()
         result = build([d[0] for d in desc], [d[1] for d in desc], rows)
@@ -347,6 +355,8 @@ class _Session:
     ) -> tuple[int, list[str], list[tuple[list[str], str]]]:
         """Streams a query into Parquet under `location`, Hive-style; returns rows, files, partitions."""
         bucket, prefix = split_uri(location if location.endswith("/") else location + "/")
+        if self.engine.trace is not None:
+            self.engine.trace(select_sql)
         reader = self.con.sql(select_sql).to_arrow_reader(ARROW_BATCH_ROWS)
         written: list[tuple[str, int]] = []
 
