@@ -80,6 +80,7 @@ class Engine:
         self.s3 = S3Io(aws)
         self.catalog = GlueCatalog(aws.client("glue"))
         self.threads = threads or os.cpu_count() or 2
+        sqlmod.warm_up()
         # Receives each DuckDB statement a query runs (its views, then the query): for debugging and for
         # the benchmark, which replays them over local copies of the files as its ceiling.
         self.trace: Callable[[str], None] | None = None

@@ -23,6 +23,11 @@ MACROS = (
 )
 
 
+def warm_up() -> None:
+    """Loads sqlglot's lazily imported dialect modules at startup rather than in the first query."""
+    to_duckdb(parse_statement(bind_parameters("SELECT CAST(? AS timestamp) FROM t WHERE x = 1", ["'x'"])))
+
+
 def parse_statement(sql: str) -> exp.Expression:
     try:
         statements = [s for s in sqlglot.parse(sql, read=READ) if s is not None]
