@@ -17,6 +17,7 @@ GAPS: tuple[str, ...] = (
     "s3_logging_policy",
     "s3_create_bucket_tags",
     "lambda_logging_config",
+    "cloudtrail_delete_by_arn",
 )
 
 

@@ -1,0 +1,247 @@
+"""The stack applied to the embedded local AWS, read back with boto3 (not from the plan).
+
+The `deployment` fixture applies from empty state and, at teardown, destroys and asserts nothing remains.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from harness.environment import Deployment
+
+pytestmark = [pytest.mark.toolchain, pytest.mark.integration, pytest.mark.xdist_group("deployed")]
+
+LAKE = ("raw", "silver", "gold")
+
+
+def _statements(policy: str) -> list[dict[str, Any]]:
+    return json.loads(policy)["Statement"]
+
+
+def _as_list(v: Any) -> list[Any]:
+    return v if isinstance(v, list) else [v]
+
+
+def test_second_plan_shows_no_changes(deployment: Deployment) -> None:
+    assert deployment.workspace.plan() == 0, "the applied stack plans changes again (perpetual diff)"
+
+
+def test_bucket_names_follow_the_convention(deployment: Deployment) -> None:
+    account = deployment.outputs["account_id"]
+    assert deployment.outputs["bucket_names"] == {
+        role: f"dp-{deployment.env}-{account}-{role}" for role in ("raw", "silver", "gold", "logs")
+    }
+
+
+@pytest.mark.parametrize("role", ["raw", "silver", "gold", "logs"])
+def test_every_bucket_denies_insecure_transport_and_blocks_public_access(
+    deployment: Deployment, role: str
+) -> None:
+    s3, bucket = deployment.client("s3"), deployment.outputs["bucket_names"][role]
+    denies = [
+        s
+        for s in _statements(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+        if s["Effect"] == "Deny"
+        and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+    ]
+    assert denies, f"{bucket} has no TLS-only deny"
+    assert "s3:*" in _as_list(denies[0]["Action"])
+    assert set(_as_list(denies[0]["Resource"])) == {f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"}
+    pab = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert pab == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
+
+
+@pytest.mark.parametrize("role", LAKE)
+def test_lake_buckets_encrypt_with_the_env_key_version_and_log(deployment: Deployment, role: str) -> None:
+    s3, bucket = deployment.client("s3"), deployment.outputs["bucket_names"][role]
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert rule["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"] == deployment.outputs["kms_key_arn"]
+    assert rule["BucketKeyEnabled"] is True
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    logging = s3.get_bucket_logging(Bucket=bucket)["LoggingEnabled"]
+    assert logging["TargetBucket"] == deployment.outputs["bucket_names"]["logs"]
+    assert logging["TargetPrefix"] == f"s3-access/{bucket}/"
+
+
+@pytest.mark.parametrize("role", LAKE)
+def test_lake_lifecycle_tiers_and_expires(deployment: Deployment, role: str) -> None:
+    s3, bucket = deployment.client("s3"), deployment.outputs["bucket_names"][role]
+    (rule,) = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert rule["Status"] == "Enabled"
+    assert sorted((t["Days"], t["StorageClass"]) for t in rule["Transitions"]) == [
+        (30, "STANDARD_IA"),
+        (180, "GLACIER"),
+    ]
+    assert rule["Expiration"]["Days"] == 730
+    assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] > 0
+    assert rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 7
+
+
+def test_logs_bucket_admits_access_logs_and_cloudtrail(deployment: Deployment) -> None:
+    s3, logs = deployment.client("s3"), deployment.outputs["bucket_names"]["logs"]
+    sids = {s.get("Sid") for s in _statements(s3.get_bucket_policy(Bucket=logs)["Policy"])}
+    assert {"S3ServerAccessLogsDelivery", "CloudTrailAclCheck", "CloudTrailWrite"} <= sids
+    rule = s3.get_bucket_encryption(Bucket=logs)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"  # access logs need SSE-S3
+
+
+def test_kms_key_rotates_and_has_its_alias(deployment: Deployment) -> None:
+    kms, key = deployment.client("kms"), deployment.outputs["kms_key_arn"]
+    assert kms.get_key_rotation_status(KeyId=key)["KeyRotationEnabled"] is True
+    aliases = [a["AliasName"] for a in kms.list_aliases(KeyId=key)["Aliases"]]
+    assert aliases == [f"alias/dp-{deployment.env}-lake"]
+    principals = {
+        str(s["Principal"])
+        for s in _statements(kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"])
+    }
+    assert not any("'*'" in p for p in principals), "the key policy must not grant everyone"
+
+
+def test_glue_tables_formats_partitions_and_projection(deployment: Deployment) -> None:
+    glue, db = deployment.client("glue"), deployment.outputs["glue_database"]
+    names = deployment.outputs["bucket_names"]
+    bronze = glue.get_table(DatabaseName=db, Name="github_events_bronze")["Table"]
+    assert (
+        bronze["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"]
+        == "org.openx.data.jsonserde.JsonSerDe"
+    )
+    assert bronze["StorageDescriptor"]["Location"] == f"s3://{names['raw']}/github/events/"
+    assert [k["Name"] for k in bronze["PartitionKeys"]] == ["ingest_dt"]
+    params = bronze["Parameters"]
+    assert params["projection.enabled"] == "true" and params["projection.ingest_dt.type"] == "date"
+    assert (
+        params["storage.location.template"] == f"s3://{names['raw']}/github/events/ingest_dt=${{ingest_dt}}/"
+    )
+    silver = glue.get_table(DatabaseName=db, Name="github_events_silver")["Table"]
+    assert silver["StorageDescriptor"]["InputFormat"].endswith("MapredParquetInputFormat")
+    assert [k["Name"] for k in silver["PartitionKeys"]] == ["year", "month"]
+    assert silver["StorageDescriptor"]["Location"] == f"s3://{names['silver']}/github/events_silver/"
+    assert {c["Name"]: c["Type"] for c in silver["StorageDescriptor"]["Columns"]}["created_at"] == "timestamp"
+    gold = glue.get_table(DatabaseName=db, Name="github_events_gold_daily")["Table"]
+    assert [k["Name"] for k in gold["PartitionKeys"]] == ["ingest_dt"]
+    assert gold["StorageDescriptor"]["Location"] == f"s3://{names['gold']}/github/events_gold_daily/"
+    assert glue.get_crawlers()["Crawlers"] == []
+
+
+def test_athena_workgroup_enforces_encrypted_results(deployment: Deployment) -> None:
+    wg = deployment.client("athena").get_work_group(WorkGroup=deployment.outputs["athena_workgroup"])[
+        "WorkGroup"
+    ]
+    conf = wg["Configuration"]
+    assert conf["EnforceWorkGroupConfiguration"] is True
+    assert conf["PublishCloudWatchMetricsEnabled"] is True
+    assert conf["BytesScannedCutoffPerQuery"] >= 10 * 1024 * 1024
+    result = conf["ResultConfiguration"]
+    assert result["OutputLocation"] == f"s3://{deployment.outputs['bucket_names']['logs']}/athena-results/"
+    assert result["EncryptionConfiguration"] == {
+        "EncryptionOption": "SSE_KMS",
+        "KmsKey": deployment.outputs["kms_key_arn"],
+    }
+
+
+@pytest.mark.parametrize("function", ["ingest", "silver", "gold"])
+def test_each_role_is_least_privilege(deployment: Deployment, function: str) -> None:
+    iam = deployment.client("iam")
+    role = (
+        deployment.client("lambda")
+        .get_function(FunctionName=deployment.outputs["function_names"][function])["Configuration"]["Role"]
+        .rsplit("/", 1)[1]
+    )
+    (name,) = iam.list_role_policies(RoleName=role)["PolicyNames"]
+    doc = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+    doc = json.loads(doc) if isinstance(doc, str) else doc
+    assert iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"] == []
+    for stmt in doc["Statement"]:
+        assert stmt["Effect"] == "Allow"
+        assert not any("*" in a for a in _as_list(stmt["Action"])), stmt
+        if "*" in _as_list(stmt["Resource"]):  # only where AWS has no resource-level permission
+            assert _as_list(stmt["Action"]) == ["cloudwatch:PutMetricData"] and "Condition" in stmt, stmt
+    actions = {a for s in doc["Statement"] for a in _as_list(s["Action"])}
+    resources = {r for s in doc["Statement"] for r in _as_list(s["Resource"])}
+    names = deployment.outputs["bucket_names"]
+    if function == "ingest":
+        assert "athena:StartQueryExecution" not in actions and "glue:GetTable" not in actions
+        assert f"arn:aws:s3:::{names['raw']}/github/events/*" in resources
+        assert not any(names["silver"] in r or names["gold"] in r for r in resources)
+    else:
+        assert "athena:StartQueryExecution" in actions
+        other = "gold" if function == "silver" else "raw"
+        assert not any(f"{names[other]}/" in r for r in resources if "s3" in r)
+
+
+def test_schedules_invoke_the_functions(deployment: Deployment) -> None:
+    events, lam = deployment.client("events"), deployment.client("lambda")
+    expected = {"ingest": "rate(5 minutes)", "silver": "cron(15 * * * ? *)", "gold": "cron(30 1 * * ? *)"}
+    for fn, rule_name in deployment.outputs["schedule_rules"].items():
+        assert events.describe_rule(Name=rule_name)["ScheduleExpression"] == expected[fn]
+        (target,) = events.list_targets_by_rule(Rule=rule_name)["Targets"]
+        function = lam.get_function(FunctionName=deployment.outputs["function_names"][fn])["Configuration"]
+        assert target["Arn"] == function["FunctionArn"]
+        policy = json.loads(lam.get_policy(FunctionName=function["FunctionName"])["Policy"])
+        assert any(s["Principal"] == {"Service": "events.amazonaws.com"} for s in policy["Statement"])
+        invoke = lam.get_function_event_invoke_config(FunctionName=function["FunctionName"])
+        assert invoke["DestinationConfig"]["OnFailure"]["Destination"].endswith(
+            f"dp-{deployment.env}-lambda-failures"
+        )
+
+
+def test_log_groups_retain_and_encrypt(deployment: Deployment) -> None:
+    logs = deployment.client("logs")
+    for fn in deployment.outputs["function_names"].values():
+        (group,) = logs.describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{fn}")["logGroups"]
+        assert group["retentionInDays"] == 30  # dev default
+        assert group["kmsKeyId"] == deployment.outputs["kms_key_arn"]
+
+
+def test_alarms_watch_ingest_errors_and_transform_failures(deployment: Deployment) -> None:
+    cw = deployment.client("cloudwatch")
+    alarms = {
+        a["AlarmName"]: a for a in cw.describe_alarms(AlarmNamePrefix=f"dp-{deployment.env}-")["MetricAlarms"]
+    }
+    ingest = alarms[f"dp-{deployment.env}-ingest-errors"]
+    assert (ingest["Namespace"], ingest["MetricName"]) == ("AWS/Lambda", "Errors")
+    for transform in ("silver", "gold"):
+        athena = alarms[f"dp-{deployment.env}-{transform}-athena-failures"]
+        assert athena["MetricName"] == "AthenaQueryFailures"
+        assert {d["Name"]: d["Value"] for d in athena["Dimensions"]} == {
+            "Environment": deployment.env,
+            "Transform": transform,
+        }
+        assert f"dp-{deployment.env}-{transform}-errors" in alarms
+    for alarm in alarms.values():
+        assert alarm["AlarmActions"] == [deployment.outputs["alarm_topic_arn"]]
+    topic = deployment.client("sns").get_topic_attributes(TopicArn=deployment.outputs["alarm_topic_arn"])
+    assert topic["Attributes"]["KmsMasterKeyId"] == deployment.outputs["kms_key_arn"]
+
+
+def test_trail_validates_and_records_lake_data_events(deployment: Deployment) -> None:
+    ct = deployment.client("cloudtrail")
+    (trail,) = ct.describe_trails(trailNameList=[deployment.outputs["trail_name"]])["trailList"]
+    assert trail["LogFileValidationEnabled"] is True
+    assert trail["S3BucketName"] == deployment.outputs["bucket_names"]["logs"]
+    selectors = ct.get_event_selectors(TrailName=trail["Name"])["EventSelectors"]
+    values = {v for s in selectors for d in s["DataResources"] for v in d["Values"]}
+    assert values == {f"arn:aws:s3:::{deployment.outputs['bucket_names'][r]}/" for r in LAKE}
+
+
+def test_default_tags_reach_resources(deployment: Deployment) -> None:
+    s3 = deployment.client("s3")
+    tags = {
+        t["Key"]: t["Value"]
+        for t in s3.get_bucket_tagging(Bucket=deployment.outputs["bucket_names"]["raw"])["TagSet"]
+    }
+    assert tags == {
+        "env": deployment.env,
+        "owner": "data-platform",
+        "project": "github-lakehouse",
+        "managed_by": "terraform",
+    }
