@@ -13,7 +13,7 @@ PYTEST_ARGS ?= -n auto
 
 export TARGET
 
-.PHONY: help venv compliance-venv tools lint fmt test unit verify compliance clean lock smoke drift
+.PHONY: help venv compliance-venv tools zips lint fmt test unit verify compliance clean lock smoke drift
 
 help: ## list targets
 	@grep -E '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ compliance-venv: $(COMPLIANCE_VENV)/.installed ## create the isolated terraform-
 
 tools: venv ## build OpenTofu and the AWS provider from their Go modules (no-op when cached)
 	@$(PY) -m harness.toolchain ensure
+
+zips: venv ## build the Lambda zips reproducibly into dist/lambda (what terraform/ deploys by default)
+	@$(PY) -m harness.lambda_zip --out dist/lambda
 
 lint: venv tools ## ruff and tofu fmt -check
 	@$(VENV)/bin/ruff check .
