@@ -229,23 +229,31 @@ def _go_build(
     env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=readonly"}
     started = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stderr=subprocess.PIPE, text=True)
-    compiled, tail, last_report = 0, [], started
+    state = {"compiled": 0}
+    tail: list[str] = []
+    done = threading.Event()
+
+    def report() -> None:  # a timer, not the output, drives progress: one package can take minutes
+        while not done.wait(30):
+            of = f"/{expected_pkgs}" if expected_pkgs else ""
+            log(
+                f"{spec.name}: {state['compiled']}{of} packages compiled, {time.monotonic() - started:.0f}s, "
+                f"{rss.peak_kib / 1024 / 1024:.1f} GiB peak"
+            )
+
     with _TreeRss(proc.pid) as rss:
+        reporter = threading.Thread(target=report, daemon=True)
+        reporter.start()
         assert proc.stderr is not None
         for line in proc.stderr:
             line = line.rstrip()
             tail = [*tail[-40:], line]
             if not line.startswith(("go: ", "#")) and " " not in line:
-                compiled += 1
-            now = time.monotonic()
-            if now - last_report >= 30:
-                last_report = now
-                of = f"/{expected_pkgs}" if expected_pkgs else ""
-                log(
-                    f"{spec.name}: {compiled}{of} packages compiled, {now - started:.0f}s, "
-                    f"{rss.peak_kib / 1024 / 1024:.1f} GiB peak"
-                )
+                state["compiled"] += 1
         code = proc.wait()
+        done.set()
+        reporter.join()
+    compiled = state["compiled"]
     if code != 0:
         raise ToolchainError(f"go build of {spec.name} failed (exit {code}):\n" + "\n".join(tail))
     return {
