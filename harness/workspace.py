@@ -98,6 +98,7 @@ class Workspace:
     var_files: list[Path] = field(default_factory=list)
     backend_config: list[str] = field(default_factory=list)
     source: Path = field(default_factory=lambda: repo_root() / "terraform")
+    pass_env: bool = True  # bootstrap/ has no env variable
 
     @property
     def root(self) -> Path:
@@ -144,7 +145,8 @@ class Workspace:
 
     def _var_args(self) -> list[str]:
         args = [f"-var-file={f}" for f in self.var_files]
-        for key, value in {"env": self.env, **self.variables}.items():
+        variables = {"env": self.env, **self.variables} if self.pass_env else dict(self.variables)
+        for key, value in variables.items():
             rendered = value if isinstance(value, str) else json.dumps(value)
             args.append(f"-var={key}={rendered}")
         return args

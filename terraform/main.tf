@@ -61,26 +61,27 @@ locals {
 module "pipeline" {
   source = "./modules/pipeline"
 
-  env                    = var.env
-  name_prefix            = local.name_prefix
-  function_names         = local.function_names
-  partition              = data.aws_partition.current.partition
-  region                 = var.aws_region
-  account_id             = local.account_id
-  artifacts_dir          = local.artifacts_dir
-  runtime                = var.lambda_runtime
-  kms_key_arn            = module.storage.kms_key_arn
-  bucket_names           = module.storage.bucket_names
-  bucket_arns            = module.storage.bucket_arns
-  glue_database          = module.catalog.database_name
-  glue_table_names       = module.catalog.table_names
-  athena_workgroup       = module.query.workgroup_name
-  athena_workgroup_arn   = module.query.workgroup_arn
-  athena_results_prefix  = module.query.results_prefix
-  log_group_arns         = module.observability.log_group_arns
-  metrics_namespace      = module.observability.metrics_namespace
-  github_api_url         = var.github_api_url
-  github_token_parameter = var.github_token_parameter
+  env                     = var.env
+  name_prefix             = local.name_prefix
+  function_names          = local.function_names
+  partition               = data.aws_partition.current.partition
+  region                  = var.aws_region
+  account_id              = local.account_id
+  artifacts_dir           = local.artifacts_dir
+  runtime                 = var.lambda_runtime
+  kms_key_arn             = module.storage.kms_key_arn
+  bucket_names            = module.storage.bucket_names
+  bucket_arns             = module.storage.bucket_arns
+  glue_database           = module.catalog.database_name
+  glue_table_names        = module.catalog.table_names
+  athena_workgroup        = module.query.workgroup_name
+  athena_workgroup_arn    = module.query.workgroup_arn
+  athena_results_prefix   = module.query.results_prefix
+  log_group_arns          = module.observability.log_group_arns
+  metrics_namespace       = module.observability.metrics_namespace
+  github_api_url          = var.github_api_url
+  github_token_parameter  = var.github_token_parameter
+  github_token_secret_arn = var.github_token_secret_arn
 }
 
 module "audit" {

@@ -88,6 +88,17 @@ variable "github_token_parameter" {
   default     = ""
 }
 
+variable "github_token_secret_arn" {
+  description = "Optional Secrets Manager secret ARN holding a GitHub token (alternative to github_token_parameter)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.github_token_secret_arn == "" || can(regex("^arn:aws[a-z-]*:secretsmanager:", var.github_token_secret_arn))
+    error_message = "github_token_secret_arn must be a Secrets Manager secret ARN."
+  }
+}
+
 variable "athena_bytes_scanned_cutoff" {
   description = "Per-query bytes-scanned cutoff of the Athena workgroup."
   type        = number

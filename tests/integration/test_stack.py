@@ -245,3 +245,10 @@ def test_default_tags_reach_resources(deployment: Deployment) -> None:
         "project": "github-lakehouse",
         "managed_by": "terraform",
     }
+
+
+def test_transforms_have_reserved_concurrency_of_one(deployment: Deployment) -> None:
+    lam = deployment.client("lambda")
+    for fn in ("silver", "gold"):
+        name = deployment.outputs["function_names"][fn]
+        assert lam.get_function_concurrency(FunctionName=name)["ReservedConcurrentExecutions"] == 1

@@ -112,6 +112,15 @@ data "aws_iam_policy_document" "ingest" {
       resources = [local.token_parameter_arn]
     }
   }
+
+  dynamic "statement" {
+    for_each = var.github_token_secret_arn == "" ? [] : [1]
+    content {
+      sid       = "GitHubTokenSecret"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [var.github_token_secret_arn]
+    }
+  }
 }
 
 data "aws_iam_policy_document" "silver" {

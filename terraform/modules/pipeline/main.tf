@@ -9,6 +9,8 @@ locals {
       GITHUB_API_URL = var.github_api_url
       }, var.github_token_parameter == "" ? {} : {
       GITHUB_TOKEN_PARAMETER = var.github_token_parameter
+      }, var.github_token_secret_arn == "" ? {} : {
+      GITHUB_TOKEN_SECRET_ARN = var.github_token_secret_arn
     })
     silver = merge(local.common_env, {
       RAW_BUCKET       = var.bucket_names["raw"]
@@ -42,7 +44,9 @@ resource "aws_lambda_function" "this" {
   source_code_hash = filebase64sha256("${var.artifacts_dir}/${each.key}.zip")
   timeout          = var.timeouts[each.key]
   memory_size      = 256
-  architectures    = ["arm64"]
+  # The ingest handler tolerates overlapping polls; the transforms' dedupe is not transactional.
+  reserved_concurrent_executions = var.reserved_concurrency[each.key]
+  architectures                  = ["arm64"]
 
   environment {
     variables = local.function_env[each.key]

@@ -99,6 +99,22 @@ variable "github_token_parameter" {
   default     = ""
 }
 
+variable "github_token_secret_arn" {
+  description = "Optional Secrets Manager secret ARN holding a GitHub token."
+  type        = string
+  default     = ""
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrency per function; 1 for the transforms so two runs never insert the same window at once (-1: unreserved)."
+  type        = map(number)
+  default = {
+    ingest = -1
+    silver = 1
+    gold   = 1
+  }
+}
+
 variable "schedules" {
   description = "EventBridge schedule expression per function."
   type        = map(string)
