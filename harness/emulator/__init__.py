@@ -18,6 +18,7 @@ GAPS: tuple[str, ...] = (
     "s3_create_bucket_tags",
     "lambda_logging_config",
     "cloudtrail_delete_by_arn",
+    "s3_secure_transport",
 )
 
 
