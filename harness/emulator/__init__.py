@@ -19,6 +19,7 @@ GAPS: tuple[str, ...] = (
     "lambda_logging_config",
     "cloudtrail_delete_by_arn",
     "s3_secure_transport",
+    "s3_delete_marker_dispose",
 )
 
 
