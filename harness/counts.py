@@ -182,6 +182,21 @@ class Lake:
         self.connection.close()
 
 
+COUNTS_FILE_ENV = "LAKEHOUSE_COUNTS_FILE"
+
+
+def record(counts: LayerCounts, scenario: str = "") -> None:
+    """Append a day's counts to $LAKEHOUSE_COUNTS_FILE (JSON lines), when set: `make verify` reports them."""
+    import os
+
+    path = os.environ.get(COUNTS_FILE_ENV)
+    if not path:
+        return
+    line = json.dumps({"scenario": scenario, **counts.as_dict()}, sort_keys=True)
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+
+
 def totals(per_day: Iterable[LayerCounts]) -> dict[str, int]:
     keys = ("bronze", "quarantined", "silver", "gold_rows", "gold_events")
     out = dict.fromkeys(keys, 0)
