@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -43,8 +44,10 @@ def _say(msg: str) -> None:
     print(f"[verify] {msg}", file=sys.stderr, flush=True)
 
 
-def _run(cmd: list[str]) -> tuple[bool, str]:
-    proc = subprocess.run(cmd, cwd=repo_root(), text=True, capture_output=True)
+def _run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[bool, str]:
+    proc = subprocess.run(
+        cmd, cwd=repo_root(), text=True, capture_output=True, env={**os.environ, **(env or {})}
+    )
     out = (proc.stdout + proc.stderr).strip()
     if proc.returncode != 0:
         print(out, file=sys.stderr)
@@ -126,8 +129,10 @@ def phase_compliance(ctx: Context) -> str:
     return "features passed: " + ", ".join(results)
 
 
-def _pytest(paths: list[str]) -> str:
-    ok, out = _run([sys.executable, "-m", "pytest", *paths, "-n", "auto", "-q", "-p", "no:cacheprovider"])
+def _pytest(paths: list[str], env: dict[str, str] | None = None) -> str:
+    ok, out = _run(
+        [sys.executable, "-m", "pytest", *paths, "-n", "auto", "-q", "-p", "no:cacheprovider"], env=env
+    )
     last = out.splitlines()[-1] if out else ""
     if not ok:
         raise RuntimeError(last)
@@ -138,8 +143,36 @@ def phase_unit(ctx: Context) -> str:
     return _pytest(["tests/unit"])
 
 
+def read_counts(path: Path) -> list[dict[str, object]]:
+    """The per-day counts the integration suite recorded (harness.counts.record), in day order."""
+    if not path.is_file():
+        return []
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return sorted(rows, key=lambda r: str(r["ingest_dt"]))
+
+
+def counts_line(rows: list[dict[str, object]]) -> str:
+    if not rows:
+        return "no counts recorded"
+    total = {k: sum(int(r[k]) for r in rows) for k in ("bronze", "quarantined", "silver", "gold_rows")}  # type: ignore[call-overload]
+    events = sum(int(r["gold_events"]) for r in rows)  # type: ignore[call-overload]
+    return (
+        f"{len(rows)} days: bronze {total['bronze']}, quarantined {total['quarantined']}, "
+        f"silver {total['silver']}, gold {total['gold_rows']} rows / {events} events"
+    )
+
+
 def phase_integration(ctx: Context) -> str:
-    return _pytest(["tests/integration"])
+    from harness.counts import COUNTS_FILE_ENV
+
+    counts = work_dir() / "integration-counts.jsonl"
+    counts.parent.mkdir(parents=True, exist_ok=True)
+    counts.unlink(missing_ok=True)
+    try:
+        result = _pytest(["tests/integration"], env={COUNTS_FILE_ENV: str(counts)})
+    finally:
+        ctx.facts["counts"] = read_counts(counts)
+    return f"{result}; {counts_line(ctx.facts['counts'])}"  # type: ignore[arg-type]
 
 
 PHASES: dict[str, Callable[[Context], str]] = {
@@ -152,7 +185,54 @@ PHASES: dict[str, Callable[[Context], str]] = {
 }
 
 
-def write_report(results: list[PhaseResult], path: Path) -> None:
+def gold_chart_svg(rows: list[dict[str, object]], width: int = 640, bar_area: int = 180) -> str:
+    """A dependency-free SVG bar chart: Gold events (bars) and Gold rows (labels) per ingest day."""
+    days = [(str(r["ingest_dt"]), int(r["gold_events"]), int(r["gold_rows"])) for r in rows]  # type: ignore[call-overload]
+    top, left, bottom = 30, 40, 70
+    height = top + bar_area + bottom
+    peak = max([e for _, e, _ in days] + [1])
+    step = (width - left - 10) / max(len(days), 1)
+    bar = max(4.0, step * 0.6)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
+        f'<text x="{left}" y="18" font-size="13">Gold per ingest day: events (bar) and rows (label)</text>',
+        f'<line x1="{left}" y1="{top + bar_area}" x2="{width - 10}" y2="{top + bar_area}" stroke="#333"/>',
+        f'<text x="{left - 4}" y="{top + 4}" text-anchor="end">{peak}</text>',
+        f'<text x="{left - 4}" y="{top + bar_area}" text-anchor="end">0</text>',
+    ]
+    for i, (day, events, gold_rows) in enumerate(days):
+        h = bar_area * events / peak
+        x = left + i * step + (step - bar) / 2
+        y = top + bar_area - h
+        cx = x + bar / 2
+        parts += [
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="#4c78a8">'
+            f"<title>{day}: {events} events in {gold_rows} rows</title></rect>",
+            f'<text x="{cx:.1f}" y="{y - 3:.1f}" text-anchor="middle">{events}/{gold_rows}</text>',
+            f'<text x="{cx:.1f}" y="{top + bar_area + 12}" text-anchor="end" '
+            f'transform="rotate(-45 {cx:.1f} {top + bar_area + 12})">{day}</text>',
+        ]
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def counts_table(rows: list[dict[str, object]]) -> list[str]:
+    lines = [
+        "| ingest_dt | scenario | bronze | quarantined | silver | gold rows | gold events |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['ingest_dt']} | {r.get('scenario', '')} | {r['bronze']} | {r['quarantined']} | "
+            f"{r['silver']} | {r['gold_rows']} | {r['gold_events']} |"
+        )
+    return lines
+
+
+def write_report(
+    results: list[PhaseResult], path: Path, counts: list[dict[str, object]] | None = None
+) -> None:
     lines = [
         "# make verify",
         "",
@@ -167,6 +247,19 @@ def write_report(results: list[PhaseResult], path: Path) -> None:
     total = sum(r.seconds for r in results)
     lines += ["", f"Total: {total:.1f} s."]
     path.parent.mkdir(parents=True, exist_ok=True)
+    if counts:
+        chart = path.with_name("verify-gold.svg")
+        chart.write_text(gold_chart_svg(counts), encoding="utf-8")
+        lines += [
+            "",
+            "## Row counts per layer (integration suite, asserted exactly)",
+            "",
+            counts_line(counts) + ".",
+            "",
+            *counts_table(counts),
+            "",
+            f"![Gold events and rows per ingest day]({chart.name})",
+        ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -192,12 +285,15 @@ def main(argv: list[str] | None = None) -> int:
         first_line = detail.splitlines()[0][:200] if detail else ""
         _say(f"{name}: {'passed' if ok else 'FAILED'} in {results[-1].seconds:.1f}s — {first_line}")
     report = work_dir() / "verify-report.md"
-    write_report(results, report)
+    counts = ctx.facts.get("counts")
+    counts = counts if isinstance(counts, list) else []
+    write_report(results, report, counts)
     print("\nmake verify summary")
     for r in results:
-        print(
-            f"  {'PASS' if r.ok else 'FAIL'}  {r.name:<12} {r.seconds:7.1f}s  {r.detail.splitlines()[0][:90]}"
-        )
+        first = r.detail.splitlines()[0][:90] if r.detail else ""
+        print(f"  {'PASS' if r.ok else 'FAIL'}  {r.name:<12} {r.seconds:7.1f}s  {first}")
+    if counts:
+        print(f"  row counts   {counts_line(counts)}")
     print(f"  total {sum(r.seconds for r in results):.1f}s; report: {report}")
     return 0 if all(r.ok for r in results) else 1
 

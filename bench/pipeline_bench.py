@@ -1,0 +1,133 @@
+"""Benchmark one environment's apply + pipeline + destroy on the local target, and `make verify` by phase.
+
+    .venv/bin/python bench/pipeline_bench.py [--runs 1] [--verify]
+
+Environment: a fresh local AWS and fake GitHub API per run, `tofu apply` of the stack, then the pipeline
+driven on its deployed schedules for one simulated day boundary (23:40 .. 01:31: 23 ingest polls, two
+Silver runs, one Gold run) over the 22 canned events, the counts read through pyathena, then
+`tofu destroy` and the leftover check. Each phase is timed separately (wall clock, medians over runs).
+--verify also runs `python -m harness.verify` once (warm tools) and reads its per-phase times from the
+report. Nothing is asserted; figures go to docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from harness import lambda_zip  # noqa: E402
+from harness.counts import Lake, expected_counts  # noqa: E402
+from harness.environment import deploy, ephemeral_env_name  # noqa: E402
+from harness.fake_github import FakeGitHub  # noqa: E402
+from harness.fixtures import load_events  # noqa: E402
+from harness.lambda_runtime import LambdaRuntime  # noqa: E402
+from harness.local_aws import CREDENTIALS, LocalAws  # noqa: E402
+from harness.paths import work_dir  # noqa: E402
+from harness.pipeline import Pipeline, day_start  # noqa: E402
+from harness.tofu import resolve  # noqa: E402
+from harness.workspace import Endpoints  # noqa: E402
+
+DAY = "2025-06-01"
+
+
+def one_run(zips: Path) -> dict[str, float | int | str]:
+    tofu = resolve(build=False)
+    times: dict[str, float | int | str] = {}
+    started = time.monotonic()
+    with LocalAws() as local, FakeGitHub(load_events()) as api:
+        times["local_aws_start"] = time.monotonic() - started
+        env = ephemeral_env_name("bench")
+        dep = deploy(
+            env,
+            tofu,
+            Endpoints(aws=local.aws, athena=local.athena),
+            zips,
+            name=f"bench-{env}",
+            extra_vars={"github_api_url": api.url},
+        )
+        times["apply"] = dep.timings["apply"]
+        try:
+            t = time.monotonic()
+            runtime = LambdaRuntime(aws_env=local.client_env())
+            pipe = Pipeline.load(env=env, client=dep.client, runtime=runtime, search_dirs=[zips])
+            start = day_start(DAY).replace(hour=23, minute=40)
+            firings = pipe.run(start, day_start("2025-06-02").replace(hour=1, minute=31))
+            failed = [f for f in firings if not f.ok]
+            if failed:
+                raise RuntimeError(f"{len(failed)} firings failed: {failed[0].invocation.error_message}")
+            times["firings"] = len(firings)
+            times["pipeline"] = time.monotonic() - t
+            t = time.monotonic()
+            lake = Lake.connect(
+                dep.outputs, s3=dep.client("s3"), athena_endpoint=local.athena, credentials=CREDENTIALS
+            )
+            counts = lake.counts(DAY)
+            lake.close()
+            times["counts"] = time.monotonic() - t
+            exp = expected_counts(api.served_records)
+            if (counts.bronze, counts.silver, counts.gold_events) != (exp.bronze,) * 3:
+                raise RuntimeError(f"counts {counts} do not match what was served ({exp.bronze})")
+            runtime.close()
+        finally:
+            left = dep.destroy()
+            times["destroy"] = dep.timings["destroy"]
+            if left:
+                print(f"warning: leftovers {left}", file=sys.stderr)
+    times["total"] = time.monotonic() - started
+    return times
+
+
+def verify_phases() -> dict[str, float]:
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-m", "harness.verify"], cwd=ROOT, check=False)
+    wall = time.monotonic() - started
+    report = (work_dir() / "verify-report.md").read_text(encoding="utf-8")
+    phases = {
+        m.group(1): float(m.group(3))
+        for m in re.finditer(r"^\| (\w+) \| (passed|FAILED) \| ([0-9.]+) \|", report, re.M)
+    }
+    return {**phases, "wall": wall}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=1, help="apply+pipeline+destroy runs (each ~4 min)")
+    parser.add_argument("--verify", action="store_true", help="also time `python -m harness.verify` once")
+    args = parser.parse_args()
+    zips = work_dir() / "bench-zips"
+    lambda_zip.build_all(zips)
+    runs = []
+    for i in range(args.runs):
+        print(f"[bench] run {i + 1}/{args.runs} ...", file=sys.stderr, flush=True)
+        runs.append(one_run(zips))
+        print(json.dumps(runs[-1]), file=sys.stderr, flush=True)
+    keys = ("local_aws_start", "apply", "pipeline", "counts", "destroy", "total")
+    print("| phase | median | min .. max | runs |")
+    print("|---|---|---|---|")
+    for key in keys:
+        values = [float(r[key]) for r in runs]
+        print(
+            f"| {key} | {statistics.median(values):.1f} s "
+            f"| {min(values):.1f} .. {max(values):.1f} s | {len(values)} |"
+        )
+    if args.verify:
+        phases = verify_phases()
+        print("\n| make verify phase | seconds |\n|---|---|")
+        for name, seconds in phases.items():
+            print(f"| {name} | {seconds:.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
