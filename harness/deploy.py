@@ -300,6 +300,10 @@ def deployment(env: EnvSpec, target: str, tofu: Tofu | None = None) -> Iterator[
         return
     from harness.local_aws import LocalAws
 
+    # The embedded account ends with the command, so its buckets go with it whatever the env: moto
+    # writes server access logs on every bucket request (the destroy plan's refresh too), and the
+    # smoke suite seeds data, so a named env's buckets are never empty by the time they are destroyed.
+    variables = {**variables, "force_destroy": True}
     tofu = tofu or resolve()
     with LocalAws() as local:
         ws = Workspace(
