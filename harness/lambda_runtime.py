@@ -255,8 +255,8 @@ class LambdaRuntime:
                 seconds=time.monotonic() - started,
             )
         seconds = time.monotonic() - started
-        logs, _, tail = proc.stdout.rpartition(RESULT_MARKER)
-        if not _ or proc.returncode != 0:
+        logs, marker, tail = proc.stdout.rpartition(RESULT_MARKER)
+        if not marker or proc.returncode != 0:
             return Invocation(
                 fn.name,
                 event,
