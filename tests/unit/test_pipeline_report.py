@@ -19,6 +19,7 @@ def test_recorded_counts_reach_the_report(tmp_path: Path, monkeypatch) -> None: 
     monkeypatch.setenv(COUNTS_FILE_ENV, str(file))
     record(_counts("2025-03-02", 40, 12), scenario="b")
     record(_counts("2025-03-01", 150, 22), scenario="a")
+    record(_counts("2025-03-01", 150, 22), scenario="a")  # the same day asserted again after a re-run
     rows = read_counts(file)
     assert [r["ingest_dt"] for r in rows] == ["2025-03-01", "2025-03-02"]
     assert counts_line(rows) == "2 days: bronze 190, quarantined 2, silver 190, gold 34 rows / 190 events"
