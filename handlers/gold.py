@@ -16,7 +16,6 @@ from lakehouse_common.clock import Clock, SystemClock
 from lakehouse_common.config import TransformConfig
 from lakehouse_common.keys import gold_partition_prefix, validate_date
 from lakehouse_common.logs import get_logger, log
-from lakehouse_common.metrics import Metrics
 
 TRANSFORM = "gold"
 GOLD_TABLE = "github_events_gold_daily"
@@ -83,16 +82,8 @@ def drop_partition(glue: Any, database: str, day: str) -> bool:
 def run(event: dict[str, Any], deps: GoldDeps) -> dict[str, Any]:
     cfg = deps.config
     assert cfg.gold_bucket  # guaranteed by TransformConfig.from_env(buckets=...)
-    metrics = Metrics(deps.cloudwatch, cfg.common.namespace, cfg.common.env)
-    runner = AthenaRunner(
-        deps.athena,
-        workgroup=cfg.workgroup,
-        database=cfg.database,
-        metrics=metrics,
-        transform=TRANSFORM,
-        timeout_seconds=cfg.query_timeout_seconds,
-        clock=deps.clock,
-        logger=logger,
+    runner = AthenaRunner.for_transform(
+        cfg, deps.athena, deps.cloudwatch, transform=TRANSFORM, clock=deps.clock, logger=logger
     )
     try:
         if event.get("ingest_dt") is not None:
@@ -118,4 +109,4 @@ def run(event: dict[str, Any], deps: GoldDeps) -> dict[str, Any]:
         log(logger, "gold done", **summary)
         return summary
     finally:
-        metrics.flush()
+        runner.metrics.flush()

@@ -18,7 +18,6 @@ from lakehouse_common.clock import Clock, SystemClock, iso
 from lakehouse_common.config import TransformConfig
 from lakehouse_common.keys import BRONZE_PREFIX, SILVER_STATE_KEY, partition_of, validate_date
 from lakehouse_common.logs import get_logger, log
-from lakehouse_common.metrics import Metrics
 from lakehouse_common.state import read_state, write_state
 
 TRANSFORM = "silver"
@@ -89,16 +88,8 @@ def _explicit_window(event: dict[str, Any]) -> list[str] | None:
 def run(event: dict[str, Any], deps: SilverDeps) -> dict[str, Any]:
     cfg = deps.config
     assert cfg.raw_bucket and cfg.silver_bucket  # guaranteed by TransformConfig.from_env(buckets=...)
-    metrics = Metrics(deps.cloudwatch, cfg.common.namespace, cfg.common.env)
-    runner = AthenaRunner(
-        deps.athena,
-        workgroup=cfg.workgroup,
-        database=cfg.database,
-        metrics=metrics,
-        transform=TRANSFORM,
-        timeout_seconds=cfg.query_timeout_seconds,
-        clock=deps.clock,
-        logger=logger,
+    runner = AthenaRunner.for_transform(
+        cfg, deps.athena, deps.cloudwatch, transform=TRANSFORM, clock=deps.clock, logger=logger
     )
     try:
         explicit = _explicit_window(event)
@@ -136,4 +127,4 @@ def run(event: dict[str, Any], deps: SilverDeps) -> dict[str, Any]:
         log(logger, "silver done", **summary)
         return summary
     finally:
-        metrics.flush()
+        runner.metrics.flush()

@@ -108,6 +108,33 @@ class AthenaRunner:
         self.poll_initial = poll_initial
         self.poll_max = poll_max
 
+    @classmethod
+    def for_transform(
+        cls,
+        config: Any,
+        athena: Any,
+        cloudwatch: Any,
+        *,
+        transform: str,
+        clock: Clock,
+        logger: logging.Logger,
+    ) -> AthenaRunner:
+        """The runner a transform (silver, gold) uses: its workgroup, database, timeout and failure metric.
+
+        config is a TransformConfig; the caller flushes runner.metrics when the run ends.
+        """
+        metrics = Metrics(cloudwatch, config.common.namespace, config.common.env)
+        return cls(
+            athena,
+            workgroup=config.workgroup,
+            database=config.database,
+            metrics=metrics,
+            transform=transform,
+            timeout_seconds=config.query_timeout_seconds,
+            clock=clock,
+            logger=logger,
+        )
+
     def run(self, sql: str, parameters: Sequence[str] = (), *, name: str) -> QueryResult:
         expected = placeholder_count(sql)
         if expected != len(parameters):
