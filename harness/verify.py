@@ -21,7 +21,7 @@ from pathlib import Path
 from harness.local_aws import LocalAws
 from harness.paths import repo_root, work_dir
 from harness.tofu import resolve
-from harness.workspace import Endpoints, Workspace
+from harness.workspace import Workspace
 
 ENVS = ("dev", "staging", "prod")
 
@@ -86,26 +86,17 @@ def phase_validate(ctx: Context) -> str:
 
 def phase_plans(ctx: Context) -> str:
     """A plan per environment against the embedded local AWS, saved as plan JSON for the gates."""
-    tofu, zips, counts = resolve(), _zips(), {}
-    out_dir = work_dir() / "plans"
-    out_dir.mkdir(parents=True, exist_ok=True)
+    from harness.compliance import plan_env
+
+    zips, counts, plans = _zips(), {}, {}
     with LocalAws(with_athena=False) as local:
-        endpoints = Endpoints(aws=local.aws)
         for env in ctx.envs:
-            ws = Workspace(
-                name=f"verify-plan-{env}",
-                env=env,
-                tofu=tofu,
-                endpoints=endpoints,
-                var_files=[repo_root() / "terraform" / "envs" / f"{env}.tfvars"],
-                variables={"lambda_artifacts_dir": str(zips)},
-            )
-            ws.init()
-            ws.plan()
-            plan = ws.show_json()
-            (out_dir / f"{env}.json").write_text(json.dumps(plan), encoding="utf-8")
+            out = work_dir() / "plans" / f"{env}.json"
+            plan_env(env, local.aws, zips, name=f"verify-plan-{env}", out=out)
+            plan = json.loads(out.read_text(encoding="utf-8"))
             counts[env] = sum(1 for rc in plan["resource_changes"] if "create" in rc["change"]["actions"])
-    ctx.facts["plans"] = {env: str(out_dir / f"{env}.json") for env in ctx.envs}
+            plans[env] = str(out)
+    ctx.facts["plans"] = plans
     return ", ".join(f"{env}: {n} to create" for env, n in counts.items())
 
 
