@@ -38,20 +38,20 @@ venv: $(VENV)/.installed ## create .venv with the pinned project dependencies
 compliance-venv: $(COMPLIANCE_VENV)/.installed ## create the isolated terraform-compliance virtualenv
 
 tools: venv ## build OpenTofu and the AWS provider from their Go modules (no-op when cached)
-	@$(PY) -m harness.toolchain ensure
+	@$(PY) -m harness.iac.toolchain ensure
 
 zips: venv ## build the Lambda zips reproducibly into dist/lambda (what terraform/ deploys by default)
-	@$(PY) -m harness.lambda_zip --out dist/lambda
+	@$(PY) -m harness.pipeline.zips --out dist/lambda
 
 lint: venv tools ## ruff and tofu fmt -check
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
-	@$$($(PY) -m harness.toolchain env | sed -n 's/^TF_BIN=//p') fmt -check -recursive terraform
+	@$$($(PY) -m harness.iac.toolchain env | sed -n 's/^TF_BIN=//p') fmt -check -recursive terraform
 
 fmt: venv tools ## format Python and HCL in place
 	@$(VENV)/bin/ruff check --fix .
 	@$(VENV)/bin/ruff format .
-	@$$($(PY) -m harness.toolchain env | sed -n 's/^TF_BIN=//p') fmt -recursive terraform
+	@$$($(PY) -m harness.iac.toolchain env | sed -n 's/^TF_BIN=//p') fmt -recursive terraform
 
 test: venv compliance-venv tools ## the full test suite (what .ci/run runs)
 	@$(PY) -m pytest $(PYTEST_ARGS)
@@ -60,35 +60,35 @@ unit: venv ## the fast unit suite only
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 verify: venv compliance-venv tools ## the main job: lint, validate, plans, gates, unit + local integration; summary + report
-	@$(PY) -m harness.verify
+	@$(PY) -m harness.commands.verify
 
 compliance: venv compliance-venv tools ## fresh plan of ENV on the embedded local AWS, then the terraform-compliance gates
-	@$(PY) -m harness.compliance --env $(ENV)
+	@$(PY) -m harness.gates.compliance --env $(ENV)
 
-# Environments (harness.deploy; docs/runbook.md): what CI runs is what a person runs. TARGET=aws needs
+# Environments (harness.commands.deploy; docs/runbook.md): what CI runs is what a person runs. TARGET=aws needs
 # credentials and STATE_BUCKET; there ENV must be named (plan-<env> names it; smoke/drift take ENV=).
 ENV_ARG = $(if $(filter command line environment environment override,$(origin ENV)),--env $(ENV))
 CONFIRM ?=
 SMOKE_ARGS ?=
 
 plan-%: venv tools ## plan an env (plan-dev, plan-pr-123): saved plan, plan JSON, summary
-	@$(PY) -m harness.deploy plan --env $* --target $(TARGET)
+	@$(PY) -m harness.commands.deploy plan --env $* --target $(TARGET)
 
 apply-%: venv tools ## plan an env and apply exactly that plan
-	@$(PY) -m harness.deploy apply --env $* --target $(TARGET)
+	@$(PY) -m harness.commands.deploy apply --env $* --target $(TARGET)
 
 destroy-%: venv tools ## plan a destroy of an env and apply it (prod needs CONFIRM=prod)
-	@$(PY) -m harness.deploy destroy --env $* --target $(TARGET) --confirm "$(CONFIRM)"
+	@$(PY) -m harness.commands.deploy destroy --env $* --target $(TARGET) --confirm "$(CONFIRM)"
 
 gates-%: venv compliance-venv ## compliance gates on the plan plan-<env> saved (.work/plans/<env>.json)
 	@test -f .work/plans/$*.json || { echo "no saved plan for $*: run make plan-$* first" >&2; exit 1; }
-	@$(PY) -m harness.compliance --plan .work/plans/$*.json
+	@$(PY) -m harness.gates.compliance --plan .work/plans/$*.json
 
 smoke: venv tools ## the smoke suite (tests/smoke) against ENV on TARGET (local: deploy, test, destroy)
-	@$(PY) -m harness.deploy smoke $(ENV_ARG) --target $(TARGET) -- $(SMOKE_ARGS)
+	@$(PY) -m harness.commands.deploy smoke $(ENV_ARG) --target $(TARGET) -- $(SMOKE_ARGS)
 
 drift: venv tools ## plan -detailed-exitcode per env (ENV=, default all on local); exit 2 on drift
-	@$(PY) -m harness.deploy drift $(ENV_ARG) --target $(TARGET)
+	@$(PY) -m harness.commands.deploy drift $(ENV_ARG) --target $(TARGET)
 
 lock: ## re-resolve requirements.lock and requirements-compliance.lock from pyproject.toml
 	@rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv && .lockvenv/bin/pip install --quiet -e '.[dev]' \

@@ -121,7 +121,7 @@ def duckdb_ceiling(statements: list[str], s3_folder: str, local_folder: Path, ou
     """Seconds for DuckDB alone: the engine's Silver statements over the local files, Parquet to disk."""
     import duckdb
 
-    from harness.local_athena import sql as sqlmod
+    from harness.local.athena import sql as sqlmod
 
     con = duckdb.connect(config={"threads": os.cpu_count() or 2})
     con.execute("SET TimeZone = 'UTC'")
@@ -158,7 +158,7 @@ def worker(n: int, data: Path) -> dict[str, Any]:
     import boto3
     from athena.conftest import CREDS, create_tables
 
-    from harness.local_athena import LocalAthenaServer
+    from harness.local.athena import LocalAthenaServer
 
     with tempfile.TemporaryDirectory(prefix="la-bench-") as tmp:
         folder = Path(tmp)

@@ -6,8 +6,8 @@ Environment: a fresh local AWS and fake GitHub API per run, `tofu apply` of the 
 driven on its deployed schedules for one simulated day boundary (23:40 .. 01:31: 23 ingest polls, two
 Silver runs, one Gold run) over the 22 canned events, the counts read through pyathena, then
 `tofu destroy` and the leftover check. Each phase is timed separately (wall clock, medians over runs).
---verify also runs `python -m harness.verify` once (warm tools) and reads its per-phase times from the
-report. Nothing is asserted; figures go to docs/benchmarks.md.
+--verify also runs `python -m harness.commands.verify` once (warm tools) and reads its per-phase
+times from the report. Nothing is asserted; figures go to docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -24,17 +24,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness import lambda_zip  # noqa: E402
-from harness.counts import Lake, expected_counts  # noqa: E402
-from harness.environment import deploy, ephemeral_env_name  # noqa: E402
-from harness.fake_github import FakeGitHub  # noqa: E402
 from harness.fixtures import load_events  # noqa: E402
-from harness.lambda_runtime import LambdaRuntime  # noqa: E402
-from harness.local_aws import CREDENTIALS, LocalAws  # noqa: E402
+from harness.iac.tofu import resolve  # noqa: E402
+from harness.iac.workspace import Endpoints  # noqa: E402
+from harness.local.aws import CREDENTIALS, LocalAws  # noqa: E402
+from harness.local.fake_github import FakeGitHub  # noqa: E402
 from harness.paths import work_dir  # noqa: E402
-from harness.pipeline import Pipeline, day_start  # noqa: E402
-from harness.tofu import resolve  # noqa: E402
-from harness.workspace import Endpoints  # noqa: E402
+from harness.pipeline import zips as lambda_zip  # noqa: E402
+from harness.pipeline.counts import Lake, expected_counts  # noqa: E402
+from harness.pipeline.runtime import LambdaRuntime  # noqa: E402
+from harness.pipeline.schedule import Pipeline, day_start  # noqa: E402
+from harness.targets.environment import deploy, ephemeral_env_name  # noqa: E402
 
 DAY = "2025-06-01"
 
@@ -88,7 +88,7 @@ def one_run(zips: Path) -> dict[str, float | int | str]:
 
 def verify_phases() -> dict[str, float]:
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "harness.verify"], cwd=ROOT, check=False)
+    subprocess.run([sys.executable, "-m", "harness.commands.verify"], cwd=ROOT, check=False)
     wall = time.monotonic() - started
     report = (work_dir() / "verify-report.md").read_text(encoding="utf-8")
     phases = {
@@ -103,7 +103,9 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=1, help="apply+pipeline+destroy runs (each ~4 min)")
-    parser.add_argument("--verify", action="store_true", help="also time `python -m harness.verify` once")
+    parser.add_argument(
+        "--verify", action="store_true", help="also time `python -m harness.commands.verify` once"
+    )
     args = parser.parse_args()
     zips = work_dir() / "bench-zips"
     lambda_zip.build_all(zips)

@@ -41,7 +41,7 @@ def main() -> int:
     parser.add_argument("--unit-runs", type=int, default=3, help="runs of the unit suite (0 skips it)")
     args = parser.parse_args()
     py = sys.executable
-    warm = [timed([py, "-m", "harness.toolchain", "ensure"]) for _ in range(args.runs)]
+    warm = [timed([py, "-m", "harness.iac.toolchain", "ensure"]) for _ in range(args.runs)]
     make_warm = [timed(["make", "--no-print-directory", "tools"]) for _ in range(args.runs)]
     unit = [
         timed([py, "-m", "pytest", "tests/unit", "-n", "auto", "-q", "-p", "no:cacheprovider"])
@@ -51,7 +51,7 @@ def main() -> int:
     print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {os.cpu_count()} CPUs\n")
     print("| what | median | range | runs | budget |")
     print("|---|---:|---:|---:|---|")
-    print(row("warm toolchain check (`python -m harness.toolchain ensure`)", warm, "≤ 5 s"))
+    print(row("warm toolchain check (`python -m harness.iac.toolchain ensure`)", warm, "≤ 5 s"))
     print(row("`make tools` when warm (venv stamp + check)", make_warm, "≤ 5 s"))
     if unit:
         print(row("unit suite (`pytest tests/unit -n auto`)", unit, "≤ 20 s"))

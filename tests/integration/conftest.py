@@ -19,16 +19,16 @@ from pathlib import Path
 
 import pytest
 
-from harness import lambda_zip
-from harness.counts import Lake
-from harness.environment import Deployment, deploy, ephemeral_env_name
-from harness.fake_github import FakeGitHub
-from harness.lambda_runtime import LambdaRuntime
-from harness.local_aws import CREDENTIALS, REGION, LocalAws, LocalAwsEndpoints
+from harness.iac.tofu import Tofu, resolve
+from harness.iac.workspace import Endpoints
+from harness.local.aws import CREDENTIALS, REGION, LocalAws, LocalAwsEndpoints
+from harness.local.fake_github import FakeGitHub
 from harness.paths import work_dir
-from harness.pipeline import Pipeline
-from harness.tofu import Tofu, resolve
-from harness.workspace import Endpoints
+from harness.pipeline import zips as lambda_zip
+from harness.pipeline.counts import Lake
+from harness.pipeline.runtime import LambdaRuntime
+from harness.pipeline.schedule import Pipeline
+from harness.targets.environment import Deployment, deploy, ephemeral_env_name
 
 
 @pytest.fixture(scope="session")
@@ -93,7 +93,7 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
         )
         return
     if name == "localstack":
-        from harness.local_athena import LocalAthenaServer
+        from harness.local.athena import LocalAthenaServer
 
         url = os.environ.get("LOCALSTACK_ENDPOINT", "http://localhost:4566")
         athena = LocalAthenaServer(aws_endpoint=url, region=REGION, access_key="test", secret_key="test")
@@ -159,7 +159,7 @@ def deployment(
 
 
 def _destroy_partial(env: str, tofu: Tofu, target: Target, artifacts: Path, api_url: str) -> None:
-    from harness.workspace import Workspace
+    from harness.iac.workspace import Workspace
 
     ws = Workspace(
         name=f"it-{env}",

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from harness.iac.tofu import Tofu
+from harness.iac.workspace import Endpoints, Workspace
 from harness.paths import repo_root
-from harness.tofu import Tofu
-from harness.workspace import Endpoints, Workspace
 
 pytestmark = pytest.mark.toolchain
 

@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from harness import cli
-from harness.counts import Lake, expected_counts, record_key
-from harness.fake_github import FakeGitHub
+from harness.commands import cli
 from harness.fixtures import invalid_events, load_events
-from harness.pipeline import Pipeline
+from harness.local.fake_github import FakeGitHub
+from harness.pipeline.counts import Lake, expected_counts, record_key
+from harness.pipeline.schedule import Pipeline
 
 pytestmark = [pytest.mark.toolchain, pytest.mark.integration, pytest.mark.xdist_group("deployed")]
 

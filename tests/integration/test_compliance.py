@@ -1,7 +1,7 @@
 """The policy gates on the real plans, and the mutants that prove each gate bites.
 
-Every mutant is a small readable edit of a copy of terraform/ (harness.compliance.MUTANTS); its plan must
-fail exactly the feature it targets and leave every other feature passing.
+Every mutant is a small readable edit of a copy of terraform/ (harness.gates.compliance.MUTANTS); its plan
+must fail exactly the feature it targets and leave every other feature passing.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import compliance
-from harness.local_aws import LocalAws
-from harness.tofu import Tofu
+from harness.gates import compliance
+from harness.iac.tofu import Tofu
+from harness.local.aws import LocalAws
 
 pytestmark = pytest.mark.toolchain
 

@@ -1,4 +1,4 @@
-"""`python -m harness.deploy plan` for real, on the embedded local target (what `make plan-dev` runs)."""
+"""`python -m harness.commands.deploy plan` for real, on the embedded local target (`make plan-dev`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from harness.paths import work_dir
 @pytest.mark.integration
 def test_plan_dev_on_local_saves_plan_json_and_summary(tofu: object, repo_root: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "harness.deploy", "plan", "--env", "dev", "--target", "local"],
+        [sys.executable, "-m", "harness.commands.deploy", "plan", "--env", "dev", "--target", "local"],
         cwd=repo_root,
         capture_output=True,
         text=True,

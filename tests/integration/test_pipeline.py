@@ -18,12 +18,12 @@ from typing import Any
 
 import pytest
 
-from harness.counts import Expected, Lake, LayerCounts, expected_counts, record, record_key
-from harness.environment import Deployment
-from harness.fake_github import FakeGitHub, Fault
 from harness.fixtures import invalid_events, load_events
-from harness.lambda_runtime import Invocation
-from harness.pipeline import Firing, Pipeline, day_start
+from harness.local.fake_github import FakeGitHub, Fault
+from harness.pipeline.counts import Expected, Lake, LayerCounts, expected_counts, record, record_key
+from harness.pipeline.runtime import Invocation
+from harness.pipeline.schedule import Firing, Pipeline, day_start
+from harness.targets.environment import Deployment
 
 pytestmark = [pytest.mark.toolchain, pytest.mark.integration, pytest.mark.xdist_group("deployed")]
 

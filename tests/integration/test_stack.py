@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from harness.environment import Deployment
+from harness.targets.environment import Deployment
 
 pytestmark = [pytest.mark.toolchain, pytest.mark.integration, pytest.mark.xdist_group("deployed")]
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import toolchain
-from harness.tofu import Tofu
-from harness.workspace import Endpoints, Workspace
+from harness.iac import toolchain
+from harness.iac.tofu import Tofu
+from harness.iac.workspace import Endpoints, Workspace
 
 pytestmark = pytest.mark.toolchain
 
@@ -25,7 +25,7 @@ def test_cached_tofu_runs_as_the_pinned_release(tofu: Tofu, tmp_path: Path) -> N
 def test_warm_toolchain_check_is_a_no_op(tofu: Tofu) -> None:
     before = toolchain.binary_path(toolchain.AWS_PROVIDER).stat().st_mtime_ns
     proc = subprocess.run(
-        [sys.executable, "-m", "harness.toolchain", "ensure"], check=True, capture_output=True, text=True
+        [sys.executable, "-m", "harness.iac.toolchain", "ensure"], check=True, capture_output=True, text=True
     )
     # nothing rebuilt (the <= 5 s budget is measured in bench/, not asserted here)
     assert toolchain.binary_path(toolchain.AWS_PROVIDER).stat().st_mtime_ns == before

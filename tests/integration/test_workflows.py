@@ -1,6 +1,6 @@
 """The GitHub workflows: actionlint finds nothing, and every `make` they run is a real, tested target.
 
-actionlint is the pinned build from tools/actionlint (harness.toolchain). Its optional shellcheck and
+actionlint is the pinned build from tools/actionlint (harness.iac.toolchain). Its optional shellcheck and
 pyflakes integrations are switched off so the verdict does not depend on what else a machine has.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from harness import toolchain
+from harness.iac import toolchain
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
@@ -29,21 +29,21 @@ EXPRESSIONS = {
 }
 # What each target must expand to under `make -n`, and the tests that cover that command.
 EXPECTED: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = [
-    (re.compile(r"^verify$"), "-m harness.verify", ("tests/integration/test_workflows.py",)),
+    (re.compile(r"^verify$"), "-m harness.commands.verify", ("tests/integration/test_workflows.py",)),
     (
         re.compile(r"^(plan|apply|destroy)-(?P<env>.+)$"),
-        "-m harness.deploy {0} --env {env} --target aws",
-        ("tests/unit/test_deploy.py", "tests/integration/test_deploy_local.py"),
+        "-m harness.commands.deploy {0} --env {env} --target aws",
+        ("tests/unit/commands/test_deploy.py", "tests/integration/test_deploy_local.py"),
     ),
     (
         re.compile(r"^gates-(?P<env>.+)$"),
-        "-m harness.compliance --plan .work/plans/{env}.json",
-        ("tests/integration/test_compliance.py", "tests/unit/test_compliance_report.py"),
+        "-m harness.gates.compliance --plan .work/plans/{env}.json",
+        ("tests/integration/test_compliance.py", "tests/unit/gates/test_compliance_report.py"),
     ),
     (
         re.compile(r"^(smoke|drift)$"),
-        "-m harness.deploy {0} --env {ENV} --target aws",
-        ("tests/unit/test_deploy.py",),
+        "-m harness.commands.deploy {0} --env {ENV} --target aws",
+        ("tests/unit/commands/test_deploy.py",),
     ),
 ]
 
@@ -181,11 +181,11 @@ def test_make_refuses_to_destroy_prod_without_confirm() -> None:
     assert proc.returncode != 0 and "CONFIRM=prod" in proc.stderr
 
 
-# --- harness.verify, what `make verify` runs ---------------------------------------------------------
+# --- harness.commands.verify, what `make verify` runs -------------------------------------------------
 
 
 def test_verify_rejects_unknown_phases() -> None:
-    from harness import verify
+    from harness.commands import verify
 
     with pytest.raises(SystemExit) as exc:
         verify.main(["--only", "lint,bogus"])
@@ -193,7 +193,7 @@ def test_verify_rejects_unknown_phases() -> None:
 
 
 def test_verify_report_lists_each_phase(tmp_path: Path) -> None:
-    from harness import verify
+    from harness.commands import verify
 
     report = tmp_path / "report.md"
     verify.write_report(

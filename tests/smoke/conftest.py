@@ -1,7 +1,7 @@
-"""Smoke-suite fixtures: the deployed environment `harness.deploy smoke` names, reached with pyathena.
+"""Smoke-suite fixtures: the environment `harness.commands.deploy smoke` names, reached with pyathena.
 
-Set by `make smoke` (python -m harness.deploy smoke): LAKEHOUSE_ENV, LAKEHOUSE_TARGET, LAKEHOUSE_OUTPUTS (a
-JSON file of the stack's outputs) and, for emulated targets, the AWS endpoint variables
+Set by `make smoke` (python -m harness.commands.deploy smoke): LAKEHOUSE_ENV, LAKEHOUSE_TARGET,
+LAKEHOUSE_OUTPUTS (a JSON file of the stack's outputs) and, for emulated targets, the AWS endpoint variables
 (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_ATHENA) and test credentials.
 
 A freshly applied local environment has seen no traffic, so on TARGET=local (only there) the suite first
@@ -24,7 +24,7 @@ from typing import Any
 import boto3
 import pytest
 
-from harness.counts import Lake
+from harness.pipeline.counts import Lake
 
 REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
@@ -59,11 +59,11 @@ def deployed() -> Deployed:
 
 
 def _seed_local(dep: Deployed) -> None:
-    from harness.fake_github import FakeGitHub
     from harness.fixtures import load_events
-    from harness.lambda_runtime import LambdaRuntime
+    from harness.local.fake_github import FakeGitHub
     from harness.paths import work_dir
-    from harness.pipeline import Pipeline
+    from harness.pipeline.runtime import LambdaRuntime
+    from harness.pipeline.schedule import Pipeline
 
     env = {k: os.environ[k] for k in os.environ if k.startswith("AWS_")}
     runtime = LambdaRuntime(aws_env=env)

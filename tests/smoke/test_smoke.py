@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from harness.counts import Lake
+from harness.pipeline.counts import Lake
 
 from .conftest import Deployed
 

@@ -10,8 +10,8 @@ import pytest
 from handler_support import DATABASE, GOLD, RAW, SILVER, FakeClock
 from moto import mock_aws
 
-from harness.fake_github import FakeGitHub
 from harness.fixtures import load_events
+from harness.local.fake_github import FakeGitHub
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """A small Athena stand-in for unit tests: runs our Trino SQL on DuckDB over the data in (moto) S3.
 
 Enough to check the transforms' semantics (de-duplication, idempotent re-runs, partition replacement),
-not a general engine: that is harness/local_athena's job. Like Athena it binds ``ExecutionParameters``
+not a general engine: that is harness/local/athena's job. Like Athena it binds ``ExecutionParameters``
 in order, reads Bronze from S3 objects (partition from the key), and for INSERT INTO writes one object
 per partition under the table's location and registers missing partitions in Glue. Silver/Gold rows
 are kept beside their object key and read back only while that object still exists in S3, so deleting

@@ -22,8 +22,8 @@ from ingest import IngestDeps, IngestError, Settings
 from lakehouse_common.config import ConfigError, IngestConfig
 from lakehouse_common.keys import INGEST_STATE_KEY
 
-from harness.fake_github import FakeGitHub, Fault
 from harness.fixtures import invalid_events, load_events
+from harness.local.fake_github import FakeGitHub, Fault
 
 SOURCE_SUFFIX = "/events"
 

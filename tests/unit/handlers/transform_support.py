@@ -13,7 +13,7 @@ from handler_support import DATABASE, ENV, GOLD, RAW, SILVER, WORKGROUP, FakeClo
 from handlers_fake_athena import FakeAthena
 from lakehouse_common.config import IngestConfig, TransformConfig
 
-from harness.fake_github import FakeGitHub
+from harness.local.fake_github import FakeGitHub
 
 
 class RealTimeNoSleepClock:

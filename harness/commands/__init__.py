@@ -1,0 +1,1 @@
+"""Entry points: the `lakehouse` CLI, `make verify` and the per-environment deploy commands."""

@@ -1,0 +1,295 @@
+"""`make verify`: the main job, phase by phase, with a summary and a Markdown report.
+
+Every phase runs even when an earlier one failed (so one run shows everything that is wrong); the
+exit code is non-zero if any phase failed. The report lands in .work/verify-report.md.
+
+    python -m harness.commands.verify [--only lint,plans] [--envs dev,staging,prod]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.iac.tofu import resolve
+from harness.iac.workspace import Workspace
+from harness.local.aws import LocalAws
+from harness.paths import repo_root, work_dir
+
+ENVS = ("dev", "staging", "prod")
+
+
+@dataclass
+class PhaseResult:
+    name: str
+    ok: bool
+    seconds: float
+    detail: str = ""
+
+
+@dataclass
+class Context:
+    envs: tuple[str, ...]
+    facts: dict[str, object] = field(default_factory=dict)
+
+
+def _say(msg: str) -> None:
+    print(f"[verify] {msg}", file=sys.stderr, flush=True)
+
+
+def _run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[bool, str]:
+    proc = subprocess.run(
+        cmd, cwd=repo_root(), text=True, capture_output=True, env={**os.environ, **(env or {})}
+    )
+    out = (proc.stdout + proc.stderr).strip()
+    if proc.returncode != 0:
+        print(out, file=sys.stderr)
+    return proc.returncode == 0, out
+
+
+def phase_lint(ctx: Context) -> str:
+    tofu = resolve(build=True)
+    checks = {
+        "ruff check": [sys.executable, "-m", "ruff", "check", "."],
+        "ruff format": [sys.executable, "-m", "ruff", "format", "--check", "."],
+        "tofu fmt": [str(tofu.binary), "fmt", "-check", "-recursive", "terraform"],
+    }
+    failed = [name for name, cmd in checks.items() if not _run(cmd)[0]]
+    if failed:
+        raise RuntimeError(f"{', '.join(failed)} reported problems")
+    return "ruff, ruff format, tofu fmt clean"
+
+
+def _zips() -> Path:
+    from harness.pipeline import zips as lambda_zip
+
+    out = work_dir() / "verify-zips"
+    lambda_zip.build_all(out)
+    return out
+
+
+def phase_validate(ctx: Context) -> str:
+    ws = Workspace(name="verify-validate", env="dev", tofu=resolve())
+    ws.init()
+    result = ws.validate()
+    if not result["valid"]:
+        raise RuntimeError(json.dumps(result["diagnostics"], indent=1))
+    return f"valid ({result.get('warning_count', 0)} warnings)"
+
+
+def phase_plans(ctx: Context) -> str:
+    """A plan per environment against the embedded local AWS, saved as plan JSON for the gates."""
+    from harness.gates.compliance import plan_env
+
+    zips, counts, plans = _zips(), {}, {}
+    with LocalAws(with_athena=False) as local:
+        for env in ctx.envs:
+            out = work_dir() / "plans" / f"{env}.json"
+            plan_env(env, local.aws, zips, name=f"verify-plan-{env}", out=out)
+            plan = json.loads(out.read_text(encoding="utf-8"))
+            counts[env] = sum(1 for rc in plan["resource_changes"] if "create" in rc["change"]["actions"])
+            plans[env] = str(out)
+    ctx.facts["plans"] = plans
+    return ", ".join(f"{env}: {n} to create" for env, n in counts.items())
+
+
+def phase_compliance(ctx: Context) -> str:
+    """The terraform-compliance gates on each plan the plans phase wrote."""
+    from harness.gates.compliance import run_gates
+
+    plans = ctx.facts.get("plans")
+    if not isinstance(plans, dict) or not plans:
+        raise RuntimeError("no plans to gate: the plans phase did not run or failed")
+    results, failed = [], []
+    for env, path in plans.items():
+        report = run_gates(Path(path))
+        results.append(f"{env}: {len(report.features) - len(report.failed)}/{len(report.features)}")
+        if not report.ok:
+            print(report.output, file=sys.stderr)
+            print(report.summary(), file=sys.stderr)
+            failed.append(f"{env} ({', '.join(report.failed)})")
+    if failed:
+        raise RuntimeError(f"gates failed on {'; '.join(failed)}")
+    return "features passed: " + ", ".join(results)
+
+
+def _pytest(paths: list[str], env: dict[str, str] | None = None) -> str:
+    ok, out = _run(
+        [sys.executable, "-m", "pytest", *paths, "-n", "auto", "-q", "-p", "no:cacheprovider"], env=env
+    )
+    last = out.splitlines()[-1] if out else ""
+    if not ok:
+        raise RuntimeError(last)
+    return last
+
+
+def phase_unit(ctx: Context) -> str:
+    return _pytest(["tests/unit"])
+
+
+def read_counts(path: Path) -> list[dict[str, object]]:
+    """The per-day counts the integration suite recorded (harness.pipeline.counts.record), in day order."""
+    if not path.is_file():
+        return []
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    # A day asserted twice (before and after a re-run) is reported once: its last counts.
+    latest = {str(r["ingest_dt"]): r for r in rows}
+    return [latest[day] for day in sorted(latest)]
+
+
+def counts_line(rows: list[dict[str, object]]) -> str:
+    if not rows:
+        return "no counts recorded"
+    total = {k: sum(int(r[k]) for r in rows) for k in ("bronze", "quarantined", "silver", "gold_rows")}  # type: ignore[call-overload]
+    events = sum(int(r["gold_events"]) for r in rows)  # type: ignore[call-overload]
+    return (
+        f"{len(rows)} days: bronze {total['bronze']}, quarantined {total['quarantined']}, "
+        f"silver {total['silver']}, gold {total['gold_rows']} rows / {events} events"
+    )
+
+
+def phase_integration(ctx: Context) -> str:
+    from harness.pipeline.counts import COUNTS_FILE_ENV
+
+    counts = work_dir() / "integration-counts.jsonl"
+    counts.parent.mkdir(parents=True, exist_ok=True)
+    counts.unlink(missing_ok=True)
+    try:
+        result = _pytest(["tests/integration"], env={COUNTS_FILE_ENV: str(counts)})
+    finally:
+        ctx.facts["counts"] = read_counts(counts)
+    return f"{result}; {counts_line(ctx.facts['counts'])}"  # type: ignore[arg-type]
+
+
+PHASES: dict[str, Callable[[Context], str]] = {
+    "lint": phase_lint,
+    "validate": phase_validate,
+    "plans": phase_plans,
+    "compliance": phase_compliance,
+    "unit": phase_unit,
+    "integration": phase_integration,
+}
+
+
+def gold_chart_svg(rows: list[dict[str, object]], width: int = 640, bar_area: int = 180) -> str:
+    """A dependency-free SVG bar chart: Gold events (bars) and Gold rows (labels) per ingest day."""
+    days = [(str(r["ingest_dt"]), int(r["gold_events"]), int(r["gold_rows"])) for r in rows]  # type: ignore[call-overload]
+    top, left, bottom = 30, 40, 70
+    height = top + bar_area + bottom
+    peak = max([e for _, e, _ in days] + [1])
+    step = (width - left - 10) / max(len(days), 1)
+    bar = max(4.0, step * 0.6)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
+        f'<text x="{left}" y="18" font-size="13">Gold per ingest day: events (bar) and rows (label)</text>',
+        f'<line x1="{left}" y1="{top + bar_area}" x2="{width - 10}" y2="{top + bar_area}" stroke="#333"/>',
+        f'<text x="{left - 4}" y="{top + 4}" text-anchor="end">{peak}</text>',
+        f'<text x="{left - 4}" y="{top + bar_area}" text-anchor="end">0</text>',
+    ]
+    for i, (day, events, gold_rows) in enumerate(days):
+        h = bar_area * events / peak
+        x = left + i * step + (step - bar) / 2
+        y = top + bar_area - h
+        cx = x + bar / 2
+        parts += [
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="#4c78a8">'
+            f"<title>{day}: {events} events in {gold_rows} rows</title></rect>",
+            f'<text x="{cx:.1f}" y="{y - 3:.1f}" text-anchor="middle">{events}/{gold_rows}</text>',
+            f'<text x="{cx:.1f}" y="{top + bar_area + 12}" text-anchor="end" '
+            f'transform="rotate(-45 {cx:.1f} {top + bar_area + 12})">{day}</text>',
+        ]
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def counts_table(rows: list[dict[str, object]]) -> list[str]:
+    lines = [
+        "| ingest_dt | scenario | bronze | quarantined | silver | gold rows | gold events |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['ingest_dt']} | {r.get('scenario', '')} | {r['bronze']} | {r['quarantined']} | "
+            f"{r['silver']} | {r['gold_rows']} | {r['gold_events']} |"
+        )
+    return lines
+
+
+def write_report(
+    results: list[PhaseResult], path: Path, counts: list[dict[str, object]] | None = None
+) -> None:
+    lines = [
+        "# make verify",
+        "",
+        f"Run at {time.strftime('%Y-%m-%d %H:%M:%S %Z')}.",
+        "",
+        "| phase | result | seconds | detail |",
+        "|---|---|---|---|",
+    ]
+    for r in results:
+        detail = r.detail.replace("\n", " ").replace("|", "\\|")[:300]
+        lines.append(f"| {r.name} | {'passed' if r.ok else 'FAILED'} | {r.seconds:.1f} | {detail} |")
+    total = sum(r.seconds for r in results)
+    lines += ["", f"Total: {total:.1f} s."]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if counts:
+        chart = path.with_name("verify-gold.svg")
+        chart.write_text(gold_chart_svg(counts), encoding="utf-8")
+        lines += [
+            "",
+            "## Row counts per layer (integration suite, asserted exactly)",
+            "",
+            counts_line(counts) + ".",
+            "",
+            *counts_table(counts),
+            "",
+            f"![Gold events and rows per ingest day]({chart.name})",
+        ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m harness.commands.verify", description=__doc__)
+    parser.add_argument("--only", default=",".join(PHASES), help="comma-separated phases to run")
+    parser.add_argument("--envs", default=",".join(ENVS), help="environments to plan")
+    args = parser.parse_args(argv)
+    wanted = [p.strip() for p in args.only.split(",") if p.strip()]
+    unknown = [p for p in wanted if p not in PHASES]
+    if unknown:
+        parser.error(f"unknown phase(s) {unknown}; choose from {list(PHASES)}")
+    ctx = Context(envs=tuple(e.strip() for e in args.envs.split(",") if e.strip()))
+    results = []
+    for name in wanted:
+        _say(f"{name} ...")
+        started = time.monotonic()
+        try:
+            detail, ok = PHASES[name](ctx), True
+        except Exception as exc:  # a failed phase is reported, and the next phases still run
+            detail, ok = f"{type(exc).__name__}: {exc}", False
+        results.append(PhaseResult(name, ok, time.monotonic() - started, detail))
+        first_line = detail.splitlines()[0][:200] if detail else ""
+        _say(f"{name}: {'passed' if ok else 'FAILED'} in {results[-1].seconds:.1f}s — {first_line}")
+    report = work_dir() / "verify-report.md"
+    counts = ctx.facts.get("counts")
+    counts = counts if isinstance(counts, list) else []
+    write_report(results, report, counts)
+    print("\nmake verify summary")
+    for r in results:
+        first = r.detail.splitlines()[0][:90] if r.detail else ""
+        print(f"  {'PASS' if r.ok else 'FAIL'}  {r.name:<12} {r.seconds:7.1f}s  {first}")
+    if counts:
+        print(f"  row counts   {counts_line(counts)}")
+    print(f"  total {sum(r.seconds for r in results):.1f}s; report: {report}")
+    return 0 if all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

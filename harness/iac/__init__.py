@@ -1,0 +1,1 @@
+"""Infrastructure as code: pinned toolchain (OpenTofu, AWS provider), tofu runner, workspaces."""

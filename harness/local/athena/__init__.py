@@ -1,0 +1,18 @@
+"""A local Athena: Athena's JSON API on loopback, Glue + S3 of the local AWS, DuckDB as the engine.
+
+    from harness.local.athena import LocalAthenaServer
+    with LocalAthenaServer(aws_endpoint="http://127.0.0.1:5000") as athena:
+        ...  # AWS_ENDPOINT_URL_ATHENA=athena.url
+
+Routing: the endpoint answers every Athena call the harness and the AWS provider make, workgroups and
+their tags included; it does not delegate to moto's Athena (moto lacks UpdateWorkGroup, and the
+workgroup's result location, encryption, enforcement and bytes-scanned cutoff must live where the
+queries run). Glue, S3 and KMS stay in moto, reached over boto3/pyarrow at `aws_endpoint`.
+
+Modules: models (workgroups, query state), responses (wire protocol), server (HTTP), engine
+(statements), sql (sqlglot), catalog (Glue), partitions (projection, pruning), s3io, results, types.
+"""
+
+from .server import LocalAthenaServer
+
+__all__ = ["LocalAthenaServer"]

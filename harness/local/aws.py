@@ -1,0 +1,163 @@
+"""The embedded local AWS: moto server on loopback, in its own process, with the harness's extensions.
+
+A separate process keeps its state apart from in-process `mock_aws` unit tests (which reset moto's
+global backends) and lets several xdist workers each run their own. Extensions for APIs moto lacks
+or answers unfaithfully live in harness.local.emulator and are applied before the server starts
+(each listed in docs/emulator-gaps.md).
+
+    python -m harness.local.aws [--port 0]     # prints one JSON line with the endpoints, then serves
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"  # moto's default account
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+
+@dataclass
+class LocalAwsEndpoints:
+    aws: str  # moto: every service but Athena
+    athena: str | None = None  # the harness's local Athena, when started
+
+    def client_env(self) -> dict[str, str]:
+        """Environment for boto3/pyathena/tofu subprocesses that should talk to this local AWS."""
+        env = {
+            **CREDENTIALS,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_ENDPOINT_URL": self.aws,
+        }
+        if self.athena:
+            env["AWS_ENDPOINT_URL_ATHENA"] = self.athena
+        return env
+
+
+@dataclass
+class LocalAws:
+    """Starts and stops a local AWS process; use as a context manager."""
+
+    port: int = 0
+    with_athena: bool = True
+    startup_timeout: float = 60.0
+    endpoints: LocalAwsEndpoints | None = None
+    _proc: subprocess.Popen[str] | None = field(default=None, repr=False)
+
+    def start(self) -> LocalAwsEndpoints:
+        cmd = [sys.executable, "-m", "harness.local.aws", "--port", str(self.port)]
+        if not self.with_athena:
+            cmd.append("--no-athena")
+        env = {**os.environ, **CREDENTIALS}
+        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=None, text=True, env=env)
+        assert self._proc.stdout is not None
+        line = _readline_with_timeout(self._proc, self.startup_timeout)
+        if not line:
+            code = self._proc.poll()
+            self.stop()
+            raise RuntimeError(f"local AWS did not start (exit code {code}); see its stderr above")
+        info = json.loads(line)
+        self.endpoints = LocalAwsEndpoints(aws=info["aws"], athena=info.get("athena"))
+        return self.endpoints
+
+    def stop(self) -> None:
+        if self._proc and self._proc.poll() is None:
+            self._proc.send_signal(signal.SIGTERM)
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        self._proc = None
+
+    def __enter__(self) -> LocalAwsEndpoints:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _readline_with_timeout(proc: subprocess.Popen[str], timeout: float) -> str:
+    result: list[str] = []
+    reader = threading.Thread(target=lambda: result.append(proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    reader.join(timeout)
+    return result[0].strip() if result else ""
+
+
+def _moto_server(port: int) -> Any:
+    """moto's WSGI app behind the emulator's middlewares, on a threaded loopback server."""
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    from harness.local import emulator
+
+    class QuietHandler(MotoRequestHandler):
+        def log_request(self, *args: Any, **kwargs: Any) -> None:  # one line per call drowns the output
+            pass
+
+    emulator.apply_all()
+    app = emulator.wrap_all(DomainDispatcherApplication(create_backend_app))
+    return make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietHandler)
+
+
+def serve(port: int, with_athena: bool) -> None:
+    server = _moto_server(port)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host, bound = server.server_address[:2]
+    info: dict[str, str] = {"aws": f"http://{host}:{bound}"}
+    athena = None
+    if with_athena:
+        try:
+            from harness.local.athena import LocalAthenaServer  # type: ignore[attr-defined]
+        except ImportError:
+            LocalAthenaServer = None
+        if LocalAthenaServer is not None:
+            athena = LocalAthenaServer(aws_endpoint=info["aws"], region=REGION)
+            athena.start()
+            info["athena"] = athena.url
+    print(json.dumps(info), flush=True)
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        pass
+    if athena is not None:
+        athena.stop()
+    server.shutdown()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m harness.local.aws", description=__doc__)
+    parser.add_argument("--port", type=int, default=0, help="port for moto (0: any free port)")
+    parser.add_argument("--no-athena", action="store_true", help="do not start the local Athena endpoint")
+    args = parser.parse_args(argv)
+    for k, v in CREDENTIALS.items():
+        os.environ.setdefault(k, v)
+    started = time.monotonic()
+    serve(args.port, with_athena=not args.no_athena)
+    print(f"local AWS stopped after {time.monotonic() - started:.0f}s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""Extensions of moto for APIs the AWS provider calls that moto lacks or answers unfaithfully.
+
+Each gap is one module here and one row in docs/emulator-gaps.md. A module offers `apply()` (patches
+moto's models or responses) and/or `wrap(app)` (WSGI middleware in front of moto's server). Both act
+only in the local AWS process, never in in-process unit tests.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Module names under harness.local.emulator, applied in this order.
+GAPS: tuple[str, ...] = (
+    "rpcv2_cbor",
+    "s3control_host",
+    "s3_logging_policy",
+    "s3_create_bucket_tags",
+    "lambda_logging_config",
+    "cloudtrail_delete_by_arn",
+    "s3_secure_transport",
+    "s3_delete_marker_dispose",
+)
+
+
+def _modules() -> list[Any]:
+    return [importlib.import_module(f"harness.local.emulator.{name}") for name in GAPS]
+
+
+def apply_all() -> list[str]:
+    applied = []
+    for module in _modules():
+        if hasattr(module, "apply"):
+            module.apply()
+            applied.append(module.__name__)
+    return applied
+
+
+def wrap_all(app: Any) -> Any:
+    for module in reversed(_modules()):
+        if hasattr(module, "wrap"):
+            app = module.wrap(app)
+    return app

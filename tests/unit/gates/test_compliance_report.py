@@ -1,0 +1,124 @@
+"""The pure parts of harness.gates.compliance: reading terraform-compliance's report, batching, mutants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.gates import compliance
+from harness.gates.compliance import ComplianceError, Edit, Mutant, MutationError
+
+PASSING = """\
+terraform_compliance v1.16.0 initiated
+\x1b[1m\x1b[37mFeature\x1b[22m: Customer-managed KMS keys rotate  # /tmp/features-x/kms_rotation.feature
+
+    @noskip
+    Scenario: every KMS key has automatic rotation on
+        Given I have aws_kms_key defined
+
+Feature: No Glue crawlers  # /tmp/features-x/glue_no_crawlers.feature
+
+    Scenario: the stack declares no Glue crawler
+        Given I have aws_glue_crawler defined
+\t* SKIPPING: Can not find aws_glue_crawler defined in target terraform plan.
+
+2 features (1 passed, 1 skipped)
+2 scenarios (1 passed, 1 skipped)
+"""
+
+FAILING = """\
+Feature: Customer-managed KMS keys rotate  # /tmp/features-x/kms_rotation.feature
+
+    Scenario: every KMS key has automatic rotation on
+        Given I have aws_kms_key defined
+        Then it must contain enable_key_rotation
+        And its value must be true
+\t\tFailure: enable_key_rotation property in module.storage.aws_kms_key.lake does not match ^true$.
+          Failure:
+
+Feature: Alarms watch ingest errors and transform failures  # /tmp/features-x/alarms.feature
+
+    Scenario: an alarm fires on errors of the ingest Lambda
+        When its metric_name is Errors
+          TypeError: wrapper() got an unexpected keyword argument 'value'
+
+Feature: Lake buckets keep object versions  # /tmp/features-x/s3_versioning.feature
+
+    Scenario Outline: versioning is enabled on the <role> bucket
+        When its index metadata is <role>
+
+3 features (1 passed, 2 failed)
+"""
+
+
+def test_passing_report_has_every_feature_ok() -> None:
+    results = compliance.parse_report(PASSING)
+    assert set(results) == {"kms_rotation", "glue_no_crawlers"}
+    assert all(r.ok for r in results.values())
+
+
+def test_failures_are_attributed_to_their_feature_once_per_step() -> None:
+    results = compliance.parse_report(FAILING)
+    assert results["kms_rotation"].failures == [
+        "enable_key_rotation property in module.storage.aws_kms_key.lake does not match ^true$."
+    ]
+    assert results["alarms"].failures == ["TypeError: wrapper() got an unexpected keyword argument 'value'"]
+    # A step text that merely contains "Errors" is not a failure.
+    assert results["s3_versioning"].ok
+
+
+def test_a_report_that_disagrees_with_its_summary_is_an_error() -> None:
+    unreadable = FAILING.replace("TypeError: wrapper() got an unexpected keyword argument 'value'", "")
+    with pytest.raises(ComplianceError, match="2 feature"):
+        compliance.parse_report(unreadable)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "FATAL ERROR: Unsupported terraform version (2.0.0).\n", "ERROR: plan.json is not a directory.\n"],
+)
+def test_no_report_is_an_error_not_a_pass(text: str) -> None:
+    with pytest.raises(ComplianceError):
+        compliance.parse_report(text)
+
+
+def test_gate_report_lists_failed_features() -> None:
+    report = compliance.GateReport("p.json", compliance.parse_report(FAILING), FAILING)
+    assert not report.ok
+    assert report.failed == ["alarms", "kms_rotation"]
+    assert "FAIL  kms_rotation" in report.summary()
+
+
+def test_data_source_features_run_alone(tmp_path: Path) -> None:
+    (tmp_path / "a.feature").write_text("Given I have aws_kms_key defined\n")
+    (tmp_path / "b.feature").write_text("Given I have aws_iam_policy_document data configured\n")
+    (tmp_path / "c.feature").write_text("Given I have aws_cloudtrail defined\n")
+    batches = compliance.feature_batches(tmp_path)
+    assert [[p.name for p in b] for b in batches] == [["a.feature", "c.feature"], ["b.feature"]]
+
+
+def test_no_features_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ComplianceError, match=r"no \*\.feature"):
+        compliance.feature_batches(tmp_path)
+
+
+def test_every_mutant_applies_exactly_once_to_the_real_stack(tmp_path: Path) -> None:
+    features = {p.stem for p in compliance.features_dir().glob("*.feature")}
+    for mutant in compliance.MUTANTS:
+        stack = compliance.mutated_copy(mutant, tmp_path / mutant.id)
+        assert mutant.feature in features, f"{mutant.id} names no feature file"
+        for edit in mutant.edits:
+            assert edit.new in (stack / edit.file).read_text(encoding="utf-8") or edit.new == ""
+    # Every feature has at least one mutant proving it bites.
+    assert {m.feature for m in compliance.MUTANTS} == features
+    assert len({m.id for m in compliance.MUTANTS}) == len(compliance.MUTANTS)
+
+
+@pytest.mark.parametrize("content", ["nothing to see\n", "x = 1\nx = 1\n"])
+def test_a_mutant_whose_text_is_missing_or_ambiguous_fails_loudly(tmp_path: Path, content: str) -> None:
+    (tmp_path / "main.tf").write_text(content)
+    mutant = Mutant("m", "f", "d", (Edit("main.tf", "x = 1", "x = 2"),))
+    with pytest.raises(MutationError, match="expected the text once"):
+        compliance.apply_mutant(tmp_path, mutant)
+    assert (tmp_path / "main.tf").read_text() == content

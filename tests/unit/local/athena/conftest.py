@@ -1,0 +1,288 @@
+"""A moto server as the local AWS and the local Athena in front of it, once per xdist worker."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from harness.local.athena import LocalAthenaServer
+
+REGION = "us-east-1"
+CREDS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": REGION}
+JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe"
+PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+
+BRONZE_COLUMNS = [
+    ("id", "string"),
+    ("type", "string"),
+    (
+        "actor",
+        "struct<id:bigint,login:string,display_login:string,gravatar_id:string,url:string,avatar_url:string>",
+    ),
+    ("repo", "struct<id:bigint,name:string,url:string>"),
+    ("org", "struct<id:bigint,login:string,gravatar_id:string,url:string,avatar_url:string>"),
+    ("payload", "string"),
+    ("public", "boolean"),
+    ("created_at", "string"),
+    ("ingested_at", "string"),
+    ("source", "string"),
+]
+SILVER_COLUMNS = [
+    ("event_id", "string"),
+    ("event_type", "string"),
+    ("created_at", "timestamp"),
+    ("actor_id", "bigint"),
+    ("actor_login", "string"),
+    ("repo_id", "bigint"),
+    ("repo_name", "string"),
+    ("org_id", "bigint"),
+    ("org_login", "string"),
+    ("is_public", "boolean"),
+    ("payload_action", "string"),
+    ("payload_ref", "string"),
+    ("payload_ref_type", "string"),
+    ("payload_size", "int"),
+    ("ingest_dt", "string"),
+    ("ingested_at", "timestamp"),
+]
+GOLD_COLUMNS = [
+    ("event_type", "string"),
+    ("repo_name", "string"),
+    ("event_count", "bigint"),
+    ("distinct_actors", "bigint"),
+    ("first_event_at", "timestamp"),
+    ("last_event_at", "timestamp"),
+]
+
+
+@pytest.fixture(scope="session")
+def aws_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def athena_server(aws_endpoint: str) -> Iterator[LocalAthenaServer]:
+    with LocalAthenaServer(aws_endpoint=aws_endpoint, region=REGION, threads=1) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def athena(athena_server: LocalAthenaServer) -> Any:
+    return boto3.client("athena", endpoint_url=athena_server.url, **CREDS)
+
+
+def client(service: str, endpoint: str) -> Any:
+    return boto3.client(service, endpoint_url=endpoint, **CREDS)
+
+
+@dataclass
+class Lake:
+    """One isolated environment: buckets, KMS key, Glue database with the three tables, a workgroup."""
+
+    name: str
+    raw: str
+    silver: str
+    gold: str
+    logs: str
+    database: str
+    workgroup: str
+    kms_key_arn: str
+    s3: Any
+    glue: Any
+    athena: Any
+
+    def put_bronze(self, day: str, events: list[dict[str, Any]], key: str = "part-0.jsonl.gz") -> int:
+        body = gzip.compress("".join(json.dumps(e) + "\n" for e in events).encode())
+        self.s3.put_object(Bucket=self.raw, Key=f"github/events/ingest_dt={day}/{key}", Body=body)
+        return len(body)
+
+    def query(self, sql: str, params: list[str] | None = None, timeout: float = 60) -> dict[str, Any]:
+        """Runs a query to a final state; returns the QueryExecution."""
+        kwargs: dict[str, Any] = {
+            "QueryString": sql,
+            "WorkGroup": self.workgroup,
+            "QueryExecutionContext": {"Database": self.database},
+        }
+        if params:
+            kwargs["ExecutionParameters"] = params
+        qid = self.athena.start_query_execution(**kwargs)["QueryExecutionId"]
+        return wait(self.athena, qid, timeout)
+
+    def rows(self, sql: str, params: list[str] | None = None) -> list[list[str | None]]:
+        qe = self.query(sql, params)
+        assert qe["Status"]["State"] == "SUCCEEDED", qe["Status"]
+        return fetch_rows(self.athena, qe["QueryExecutionId"])
+
+
+def wait(athena: Any, qid: str, timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        qe = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]
+        if qe["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
+            return qe
+        if time.monotonic() > deadline:
+            raise AssertionError(f"query {qid} still {qe['Status']['State']} after {timeout}s")
+        time.sleep(0.02)
+
+
+def fetch_rows(athena: Any, qid: str) -> list[list[str | None]]:
+    """All data rows (header row dropped) through GetQueryResults pagination."""
+    rows: list[list[str | None]] = []
+    kwargs: dict[str, Any] = {"QueryExecutionId": qid}
+    first = True
+    while True:
+        page = athena.get_query_results(**kwargs)
+        data = [[c.get("VarCharValue") for c in r["Data"]] for r in page["ResultSet"]["Rows"]]
+        rows.extend(data[1:] if first else data)
+        first = False
+        if not page.get("NextToken"):
+            return rows
+        kwargs["NextToken"] = page["NextToken"]
+
+
+def create_tables(glue: Any, database: str, raw: str, silver: str, gold: str) -> None:
+    def cols(items: list[tuple[str, str]]) -> list[dict[str, str]]:
+        return [{"Name": n, "Type": t} for n, t in items]
+
+    glue.create_table(
+        DatabaseName=database,
+        TableInput={
+            "Name": "github_events_bronze",
+            "TableType": "EXTERNAL_TABLE",
+            "PartitionKeys": [{"Name": "ingest_dt", "Type": "string"}],
+            "Parameters": {
+                "projection.enabled": "true",
+                "projection.ingest_dt.type": "date",
+                "projection.ingest_dt.format": "yyyy-MM-dd",
+                "projection.ingest_dt.range": "2020-01-01,NOW",
+                "projection.ingest_dt.interval": "1",
+                "projection.ingest_dt.interval.unit": "DAYS",
+                "storage.location.template": f"s3://{raw}/github/events/ingest_dt=${{ingest_dt}}/",
+            },
+            "StorageDescriptor": {
+                "Columns": cols(BRONZE_COLUMNS),
+                "Location": f"s3://{raw}/github/events/",
+                "InputFormat": "org.apache.hadoop.mapred.TextInputFormat",
+                "OutputFormat": "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+                "SerdeInfo": {"SerializationLibrary": JSON_SERDE},
+            },
+        },
+    )
+    for name, bucket, path, columns, keys in (
+        ("github_events_silver", silver, "github/events_silver/", SILVER_COLUMNS, ["year", "month"]),
+        ("github_events_gold_daily", gold, "github/events_gold_daily/", GOLD_COLUMNS, ["ingest_dt"]),
+    ):
+        glue.create_table(
+            DatabaseName=database,
+            TableInput={
+                "Name": name,
+                "TableType": "EXTERNAL_TABLE",
+                "PartitionKeys": [{"Name": k, "Type": "string"} for k in keys],
+                "Parameters": {"classification": "parquet"},
+                "StorageDescriptor": {
+                    "Columns": cols(columns),
+                    "Location": f"s3://{bucket}/{path}",
+                    "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+                    "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+                    "SerdeInfo": {"SerializationLibrary": PARQUET_SERDE},
+                },
+            },
+        )
+
+
+@pytest.fixture
+def lake(aws_endpoint: str, athena: Any) -> Lake:
+    """A fresh environment per test (names are unique, so tests share the servers safely)."""
+    suffix = uuid.uuid4().hex[:8]
+    s3, glue, kms = client("s3", aws_endpoint), client("glue", aws_endpoint), client("kms", aws_endpoint)
+    buckets = {kind: f"dp-t{suffix}-123456789012-{kind}" for kind in ("raw", "silver", "gold", "logs")}
+    for bucket in buckets.values():
+        s3.create_bucket(Bucket=bucket)
+    key_arn = kms.create_key(Description="lake")["KeyMetadata"]["Arn"]
+    database = f"lakehouse_t{suffix}"
+    glue.create_database(DatabaseInput={"Name": database})
+    create_tables(glue, database, buckets["raw"], buckets["silver"], buckets["gold"])
+    workgroup = f"wg-{suffix}"
+    athena.create_work_group(
+        Name=workgroup,
+        Configuration={
+            "EnforceWorkGroupConfiguration": True,
+            "PublishCloudWatchMetricsEnabled": True,
+            "ResultConfiguration": {
+                "OutputLocation": f"s3://{buckets['logs']}/athena-results/",
+                "EncryptionConfiguration": {"EncryptionOption": "SSE_KMS", "KmsKey": key_arn},
+            },
+        },
+    )
+    return Lake(
+        suffix,
+        buckets["raw"],
+        buckets["silver"],
+        buckets["gold"],
+        buckets["logs"],
+        database,
+        workgroup,
+        key_arn,
+        s3,
+        glue,
+        athena,
+    )
+
+
+def event(
+    i: int,
+    *,
+    etype: str = "PushEvent",
+    actor: str | None = None,
+    repo: str = "octo/repo",
+    created: str = "2024-03-01T10:00:00Z",
+    payload: dict[str, Any] | None = None,
+    org: bool = True,
+) -> dict[str, Any]:
+    """A GitHub public event shaped like the API's."""
+    login = actor or f"user{i % 7}"
+    ev: dict[str, Any] = {
+        "id": str(1000 + i),
+        "type": etype,
+        "actor": {
+            "id": 10 + i % 7,
+            "login": login,
+            "display_login": login,
+            "gravatar_id": "",
+            "url": f"https://api.github.com/users/{login}",
+            "avatar_url": "https://a/",
+        },
+        "repo": {"id": 500, "name": repo, "url": f"https://api.github.com/repos/{repo}"},
+        "payload": payload
+        if payload is not None
+        else {"push_id": i, "size": 2, "ref": "refs/heads/main", "commits": [{"sha": "abc", "message": "m"}]},
+        "public": True,
+        "created_at": created,
+        "ingested_at": "2024-03-01T10:05:00Z",
+        "source": "github",
+    }
+    if org:
+        ev["org"] = {
+            "id": 77,
+            "login": "octo",
+            "gravatar_id": "",
+            "url": "https://o/",
+            "avatar_url": "https://a/",
+        }
+    return ev
+
+
+Runner = Callable[..., dict[str, Any]]
