@@ -215,6 +215,16 @@ class TrinoServer:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    def wait_exit(self, timeout: float) -> int | None:
+        """The exit code once the JVM has exited within `timeout`, else None (still running)."""
+        proc = self.proc
+        if proc is None:
+            return None
+        try:
+            return proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
     def exit_code(self) -> int | None:
         return None if self.proc is None else self.proc.poll()
 
