@@ -19,9 +19,12 @@ says the same for users.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 ENV_VAR = "LAKEHOUSE_PROVIDER_CONSISTENT_EMULATOR"
+# A user's way to run emulated targets with the provider's own AWS-tuned waits (benchmarks compare both).
+OPT_OUT_VAR, OPT_OUT_VALUE = "LAKEHOUSE_PROVIDER_WAITS", "upstream"
 STATE_GO = "internal/retry/state.go"
 ADDED_GO = "internal/retry/lakehouse_consistent_emulator.go"
 
@@ -54,6 +57,11 @@ func consistentEmulator() bool {{
 \treturn true
 }}
 """
+
+
+def wanted() -> bool:
+    """The switch goes on for emulated targets unless the user asked for upstream waits."""
+    return os.environ.get(OPT_OUT_VAR, "").strip().lower() != OPT_OUT_VALUE
 
 
 class WaitOverlayError(RuntimeError):

@@ -64,3 +64,9 @@ def test_only_emulated_targets_with_our_build_turn_the_switch_on(
         name="waits", env="dev", tofu=Tofu(Path("/bin/true"), provider_pin=provider_pin), endpoints=endpoints
     )
     assert (ws._env().get(provider_waits.ENV_VAR) == "1") is switched
+
+
+def test_upstream_waits_on_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(provider_waits.OPT_OUT_VAR, provider_waits.OPT_OUT_VALUE)
+    ws = Workspace(name="waits", env="dev", tofu=Tofu(Path("/bin/true"), provider_pin="6"), endpoints=LOCAL)
+    assert provider_waits.ENV_VAR not in ws._env()
