@@ -34,6 +34,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Protocol
 
+from harness import errors
+from harness.errors import UsageError
 from harness.paths import work_dir
 
 STATE_FILE = "lakehouse-up.json"
@@ -42,12 +44,12 @@ BATCH = 300
 COUNT_KEYS = ("served", "unique", "bronze", "quarantined", "silver", "gold_rows", "gold_events")
 
 
-class CliError(RuntimeError):
-    """A problem the user can fix; printed without a traceback."""
+class CliError(UsageError):
+    """A problem the user can fix; printed without a traceback (exit 2)."""
 
 
 def say(msg: str) -> None:
-    print(f"[lakehouse] {msg}", file=sys.stderr, flush=True)
+    errors.say("lakehouse", msg)
 
 
 @contextlib.contextmanager
@@ -563,14 +565,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "down": cmd_down,
         "_serve": lambda _: serve_up(),
     }
-    try:
-        return commands[args.cmd](args)
-    except CliError as exc:
-        say(f"error: {exc}")
-        return 2
-    except KeyboardInterrupt:
-        say("interrupted")
-        return 130
+    return errors.entry_point("lakehouse", lambda: commands[args.cmd](args))
 
 
 if __name__ == "__main__":

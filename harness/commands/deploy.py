@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.iac.tofu import Tofu, TofuError, resolve
+from harness.errors import DeployError, HarnessError, entry_point, say
+from harness.iac.tofu import Tofu, resolve
 from harness.iac.workspace import Endpoints, Workspace
 from harness.paths import repo_root, work_dir
 
@@ -48,12 +49,8 @@ ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
 DRIFT_EXIT = 2
 
 
-class DeployError(RuntimeError):
-    """Misconfiguration: says what to set."""
-
-
 def _say(msg: str) -> None:
-    print(f"[deploy] {msg}", file=sys.stderr, flush=True)
+    say("deploy", msg)
 
 
 @dataclass(frozen=True)
@@ -373,7 +370,7 @@ def cmd_drift(envs: Sequence[EnvSpec], target: str) -> int:
                     drifted.append(env.name)
                 else:
                     publish(f"### No drift in `{env.name}`\n", d.workspace.root / "drift.md")
-        except (TofuError, DeployError) as exc:
+        except HarnessError as exc:
             _say(f"{env.name}: drift check failed: {exc}")
             failed.append(env.name)
     if failed:
@@ -450,23 +447,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        envs = _envs_for(args)
-        if args.cmd != "drift" and len(envs) > 1:
-            raise DeployError(f"{args.cmd} takes one environment, got {', '.join(e.name for e in envs)}")
-        if args.cmd == "plan":
-            return cmd_plan(envs[0], args.target)
-        if args.cmd == "apply":
-            return cmd_apply(envs[0], args.target)
-        if args.cmd == "destroy":
-            return cmd_destroy(envs[0], args.target, args.confirm)
-        if args.cmd == "drift":
-            return cmd_drift(envs, args.target)
-        extra = [a for a in args.pytest_args if a != "--"]
-        return cmd_smoke(envs[0], args.target, extra)
-    except (DeployError, TofuError, FileNotFoundError) as exc:
-        _say(f"error: {exc}")
-        return 1
+    return entry_point("deploy", lambda: run(args))
+
+
+def run(args: argparse.Namespace) -> int:
+    envs = _envs_for(args)
+    if args.cmd != "drift" and len(envs) > 1:
+        raise DeployError(f"{args.cmd} takes one environment, got {', '.join(e.name for e in envs)}")
+    if args.cmd == "plan":
+        return cmd_plan(envs[0], args.target)
+    if args.cmd == "apply":
+        return cmd_apply(envs[0], args.target)
+    if args.cmd == "destroy":
+        return cmd_destroy(envs[0], args.target, args.confirm)
+    if args.cmd == "drift":
+        return cmd_drift(envs, args.target)
+    extra = [a for a in args.pytest_args if a != "--"]
+    return cmd_smoke(envs[0], args.target, extra)
 
 
 if __name__ == "__main__":

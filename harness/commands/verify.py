@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.errors import HarnessError, entry_point, say
 from harness.iac.tofu import resolve
 from harness.iac.workspace import Workspace
 from harness.local.aws import LocalAws
@@ -41,7 +42,7 @@ class Context:
 
 
 def _say(msg: str) -> None:
-    print(f"[verify] {msg}", file=sys.stderr, flush=True)
+    say("verify", msg)
 
 
 def _run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[bool, str]:
@@ -63,7 +64,7 @@ def phase_lint(ctx: Context) -> str:
     }
     failed = [name for name, cmd in checks.items() if not _run(cmd)[0]]
     if failed:
-        raise RuntimeError(f"{', '.join(failed)} reported problems")
+        raise HarnessError(f"{', '.join(failed)} reported problems")
     return "ruff, ruff format, tofu fmt clean"
 
 
@@ -80,7 +81,7 @@ def phase_validate(ctx: Context) -> str:
     ws.init()
     result = ws.validate()
     if not result["valid"]:
-        raise RuntimeError(json.dumps(result["diagnostics"], indent=1))
+        raise HarnessError(json.dumps(result["diagnostics"], indent=1))
     return f"valid ({result.get('warning_count', 0)} warnings)"
 
 
@@ -106,7 +107,7 @@ def phase_compliance(ctx: Context) -> str:
 
     plans = ctx.facts.get("plans")
     if not isinstance(plans, dict) or not plans:
-        raise RuntimeError("no plans to gate: the plans phase did not run or failed")
+        raise HarnessError("no plans to gate: the plans phase did not run or failed")
     results, failed = [], []
     for env, path in plans.items():
         report = run_gates(Path(path))
@@ -116,7 +117,7 @@ def phase_compliance(ctx: Context) -> str:
             print(report.summary(), file=sys.stderr)
             failed.append(f"{env} ({', '.join(report.failed)})")
     if failed:
-        raise RuntimeError(f"gates failed on {'; '.join(failed)}")
+        raise HarnessError(f"gates failed on {'; '.join(failed)}")
     return "features passed: " + ", ".join(results)
 
 
@@ -126,7 +127,7 @@ def _pytest(paths: list[str], env: dict[str, str] | None = None) -> str:
     )
     last = out.splitlines()[-1] if out else ""
     if not ok:
-        raise RuntimeError(last)
+        raise HarnessError(last)
     return last
 
 
@@ -266,6 +267,11 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown phase(s) {unknown}; choose from {list(PHASES)}")
     ctx = Context(envs=tuple(e.strip() for e in args.envs.split(",") if e.strip()))
+    return entry_point("verify", lambda: run_phases(wanted, ctx))
+
+
+def run_phases(wanted: list[str], ctx: Context) -> int:
+    """Every wanted phase in order (a failed one does not stop the next), then the summary and report."""
     results = []
     for name in wanted:
         _say(f"{name} ...")
@@ -273,7 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             detail, ok = PHASES[name](ctx), True
         except Exception as exc:  # a failed phase is reported, and the next phases still run
-            detail, ok = f"{type(exc).__name__}: {exc}", False
+            named = str(exc) if isinstance(exc, HarnessError) else f"{type(exc).__name__}: {exc}"
+            detail, ok = named, False
         results.append(PhaseResult(name, ok, time.monotonic() - started, detail))
         first_line = detail.splitlines()[0][:200] if detail else ""
         _say(f"{name}: {'passed' if ok else 'FAILED'} in {results[-1].seconds:.1f}s — {first_line}")

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.errors import HarnessError, entry_point, say
 from harness.paths import repo_root, work_dir
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -35,8 +36,10 @@ FAILURE_LINE = re.compile(r"^\s+(?P<kind>Failure|[A-Za-z]+(?:Error|Exception)):\
 SUMMARY_LINE = re.compile(r"^(?P<n>\d+) features \((?P<detail>[^)]*)\)")
 
 
-class ComplianceError(RuntimeError):
+class ComplianceError(HarnessError):
     """terraform-compliance could not run or its report could not be read (not a gate failure)."""
+
+    exit_code = 2
 
 
 def features_dir() -> Path:
@@ -207,21 +210,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plan", type=Path, help="gate this plan JSON instead of making a fresh plan")
     parser.add_argument("--features", type=Path, default=None, help="features directory (default features/)")
     args = parser.parse_args(argv)
-    plan = args.plan
+    return entry_point("compliance", lambda: gate(args.env, args.plan, args.features))
+
+
+def gate(env: str, plan: Path | None, features: Path | None) -> int:
+    """Plan `env` on the embedded local AWS (unless a plan JSON is given), then run the gates on it."""
     if plan is None:
         from harness.local.aws import LocalAws
         from harness.pipeline import zips as lambda_zip
 
         zips = work_dir() / "compliance-zips"
         lambda_zip.build_all(zips)
-        print(f"[compliance] planning {args.env} against the embedded local AWS", file=sys.stderr, flush=True)
+        say("compliance", f"planning {env} against the embedded local AWS")
         with LocalAws(with_athena=False) as local:
-            plan = plan_env(args.env, local.aws, zips, out=work_dir() / "plans" / f"{args.env}.json")
-    try:
-        report = run_gates(plan, args.features)
-    except ComplianceError as exc:
-        print(f"[compliance] {exc}", file=sys.stderr)
-        return 2
+            plan = plan_env(env, local.aws, zips, out=work_dir() / "plans" / f"{env}.json")
+    report = run_gates(plan, features)
     print(report.output)
     print(report.summary())
     return 0 if report.ok else 1

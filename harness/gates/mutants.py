@@ -13,10 +13,11 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.errors import HarnessError
 from harness.paths import repo_root
 
 
-class MutationError(RuntimeError):
+class MutationError(HarnessError):
     """A mutant's edit did not apply exactly once: the stack changed under it."""
 
 

@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.errors import HarnessError
+
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
 CREDENTIALS = {
@@ -69,7 +71,7 @@ class LocalAws:
         if not line:
             code = self._proc.poll()
             self.stop()
-            raise RuntimeError(f"local AWS did not start (exit code {code}); see its stderr above")
+            raise HarnessError(f"local AWS did not start (exit code {code}); see its stderr above")
         info = json.loads(line)
         self.endpoints = LocalAwsEndpoints(aws=info["aws"], athena=info.get("athena"))
         return self.endpoints
