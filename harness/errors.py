@@ -12,6 +12,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
+from harness.console import say
+
 
 class HarnessError(RuntimeError):
     """A problem the user can fix. `str(exc)` is one line saying what to do; `detail` may add more."""
@@ -51,11 +53,6 @@ class EndpointUnreachable(HarnessError):
 
 class ToolMissing(HarnessError):
     """A program the harness needs (Go, Java, tofu) is not installed where it looks."""
-
-
-def say(tag: str, message: str) -> None:
-    """The one stderr printer: `[tag] message`, flushed (progress lines interleave with subprocesses)."""
-    print(f"[{tag}] {message}", file=sys.stderr, flush=True)
 
 
 def report(tag: str, exc: HarnessError) -> int:

@@ -18,11 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.errors import HarnessError, entry_point, say
+from harness.console import say
+from harness.errors import HarnessError, entry_point
 from harness.iac.tofu import resolve
 from harness.iac.workspace import Workspace
-from harness.local.aws import LocalAws
 from harness.paths import repo_root, work_dir
+from harness.targets.environment import plan_json_path
+from harness.targets.target import open_target
 
 ENVS = ("dev", "staging", "prod")
 
@@ -90,10 +92,11 @@ def phase_plans(ctx: Context) -> str:
     from harness.gates.compliance import plan_env
 
     zips, counts, plans = _zips(), {}, {}
-    with LocalAws(with_athena=False) as local:
+    with open_target("local", athena=False) as local:
+        assert local.endpoints is not None
         for env in ctx.envs:
-            out = work_dir() / "plans" / f"{env}.json"
-            plan_env(env, local.aws, zips, name=f"verify-plan-{env}", out=out)
+            out = plan_json_path(env)
+            plan_env(env, local.endpoints.aws, zips, name=f"verify-plan-{env}", out=out)
             plan = json.loads(out.read_text(encoding="utf-8"))
             counts[env] = sum(1 for rc in plan["resource_changes"] if "create" in rc["change"]["actions"])
             plans[env] = str(out)

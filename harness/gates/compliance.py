@@ -24,9 +24,9 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from harness.errors import HarnessError, entry_point, say
+from harness.console import say
+from harness.errors import HarnessError, entry_point
 from harness.paths import repo_root, work_dir
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -177,17 +177,16 @@ def plan_env(
 ) -> Path:
     """Plan the stack (or a mutated copy at `source`) for `env` against a local AWS; return the plan JSON."""
     from harness.iac.tofu import resolve
-    from harness.iac.workspace import Endpoints, Workspace
+    from harness.targets.endpoints import Endpoints
+    from harness.targets.target import Target
 
-    kwargs: dict[str, Any] = {"source": source} if source is not None else {}
-    ws = Workspace(
-        name=name or f"compliance-plan-{env}",
-        env=env,
-        tofu=resolve(),
-        endpoints=Endpoints(aws=endpoint),
+    ws = Target("local", Endpoints(aws=endpoint)).workspace(
+        name or f"compliance-plan-{env}",
+        env,
+        resolve(),
         var_files=[repo_root() / "terraform" / "envs" / f"{env}.tfvars"],
         variables={"lambda_artifacts_dir": str(zips)},
-        **kwargs,
+        source=source,
     )
     ws.init()
     ws.plan()
@@ -216,14 +215,18 @@ def main(argv: list[str] | None = None) -> int:
 def gate(env: str, plan: Path | None, features: Path | None) -> int:
     """Plan `env` on the embedded local AWS (unless a plan JSON is given), then run the gates on it."""
     if plan is None:
-        from harness.local.aws import LocalAws
         from harness.pipeline import zips as lambda_zip
+        from harness.targets.environment import plan_json_path
+        from harness.targets.names import check_env_name
+        from harness.targets.target import open_target
 
+        check_env_name(env)
         zips = work_dir() / "compliance-zips"
         lambda_zip.build_all(zips)
         say("compliance", f"planning {env} against the embedded local AWS")
-        with LocalAws(with_athena=False) as local:
-            plan = plan_env(env, local.aws, zips, out=work_dir() / "plans" / f"{env}.json")
+        with open_target("local", athena=False) as local:
+            assert local.endpoints is not None
+            plan = plan_env(env, local.endpoints.aws, zips, out=plan_json_path(env))
     report = run_gates(plan, features)
     print(report.output)
     print(report.summary())

@@ -179,7 +179,7 @@ class LambdaRuntime:
     """Invokes deployed functions in subprocesses.
 
     ``aws_env``: how the code reaches the target's AWS APIs (for emulated targets the endpoint variables
-    and test credentials of LocalAwsEndpoints.client_env(); empty on AWS, where the caller's credentials
+    and test credentials of Target.client_env(); empty on AWS, where the caller's credentials
     apply). ``work_dir``: where each function's code is unpacked (once per code hash).
     """
 

@@ -24,7 +24,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from harness.errors import HarnessError, say
+from harness.console import say
+from harness.errors import HarnessError
 from harness.pipeline.runtime import DeployedFunction, Invocation, LambdaRuntime, load_function
 
 ROLES = ("ingest", "silver", "gold")
