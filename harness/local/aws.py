@@ -25,31 +25,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-REGION = "us-east-1"
+from harness.errors import HarnessError
+from harness.targets.endpoints import REGION, TEST_CREDENTIALS, Endpoints
+
 ACCOUNT_ID = "123456789012"  # moto's default account
-CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-}
-
-
-@dataclass
-class LocalAwsEndpoints:
-    aws: str  # moto: every service but Athena
-    athena: str | None = None  # the harness's local Athena, when started
-
-    def client_env(self) -> dict[str, str]:
-        """Environment for boto3/pyathena/tofu subprocesses that should talk to this local AWS."""
-        env = {
-            **CREDENTIALS,
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_REGION": REGION,
-            "AWS_ENDPOINT_URL": self.aws,
-        }
-        if self.athena:
-            env["AWS_ENDPOINT_URL_ATHENA"] = self.athena
-        return env
+CREDENTIALS = TEST_CREDENTIALS
 
 
 @dataclass
@@ -60,10 +40,10 @@ class LocalAws:
     with_athena: bool = True
     athena_engine: str | None = None  # None: $LAKEHOUSE_ATHENA_ENGINE, else the default
     startup_timeout: float = 60.0
-    endpoints: LocalAwsEndpoints | None = None
+    endpoints: Endpoints | None = None
     _proc: subprocess.Popen[str] | None = field(default=None, repr=False)
 
-    def start(self) -> LocalAwsEndpoints:
+    def start(self) -> Endpoints:
         if self.with_athena:
             from harness.local.athena.server import engine_choice
 
@@ -73,7 +53,7 @@ class LocalAws:
                 try:  # here, not in the server process: progress lines and a one-line error for a cold cache
                     install.ensure()
                 except install.TrinoInstallError as e:
-                    raise RuntimeError(f"local Athena (Trino engine): {e}") from None
+                    raise HarnessError(f"local Athena (Trino engine): {e}") from None
         cmd = [sys.executable, "-m", "harness.local.aws", "--port", str(self.port)]
         if not self.with_athena:
             cmd.append("--no-athena")
@@ -86,9 +66,9 @@ class LocalAws:
         if not line:
             code = self._proc.poll()
             self.stop()
-            raise RuntimeError(f"local AWS did not start (exit code {code}); see its stderr above")
+            raise HarnessError(f"local AWS did not start (exit code {code}); see its stderr above")
         info = json.loads(line)
-        self.endpoints = LocalAwsEndpoints(aws=info["aws"], athena=info.get("athena"))
+        self.endpoints = Endpoints(aws=info["aws"], athena=info.get("athena"))
         return self.endpoints
 
     def stop(self) -> None:
@@ -101,7 +81,7 @@ class LocalAws:
                 self._proc.wait()
         self._proc = None
 
-    def __enter__(self) -> LocalAwsEndpoints:
+    def __enter__(self) -> Endpoints:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -143,15 +123,12 @@ def serve(port: int, with_athena: bool, athena_engine: str | None = None) -> Non
     info: dict[str, str] = {"aws": f"http://{host}:{bound}"}
     athena = None
     if with_athena:
-        try:
-            from harness.local.athena import LocalAthenaServer  # type: ignore[attr-defined]
-        except ImportError:
-            LocalAthenaServer = None
-        if LocalAthenaServer is not None:
-            athena = LocalAthenaServer(aws_endpoint=info["aws"], region=REGION, engine=athena_engine)
-            athena.start()
-            info["athena"] = athena.url
-            info["athena_engine"] = athena.engine_name
+        from harness.local.athena import LocalAthenaServer
+
+        athena = LocalAthenaServer(aws_endpoint=info["aws"], region=REGION, engine=athena_engine)
+        athena.start()
+        info["athena"] = athena.url
+        info["athena_engine"] = athena.engine_name
     print(json.dumps(info), flush=True)
 
     stop = threading.Event()
