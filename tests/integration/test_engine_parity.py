@@ -122,7 +122,7 @@ def test_both_engines_give_the_same_counts_for_every_scenario(
 ) -> None:
     other, other_url = other_engine
     days = _days(target.client("s3"), deployment.outputs["bucket_names"]["raw"])
-    assert len(days) >= 5, f"expected the scenarios' days in Bronze, found {days}"
+    assert days, "expected the scenarios' days in Bronze, found none"
     counts = {engine_choice(): _rebuild(pipeline, target, deployment, lake, days)}
     runtime = LambdaRuntime(
         aws_env={**target.client_env(), "AWS_ENDPOINT_URL_ATHENA": other_url}, work_dir=tmp_path / "code"
