@@ -99,6 +99,21 @@ def _wipe(target: Target, database: str, table: str) -> None:
             )
 
 
+def _check_encrypted(target: Target, database: str, table: str) -> None:
+    """What the engine wrote carries the bucket's required SSE-KMS key (the stack's)."""
+    glue, s3 = target.client("glue"), target.client("s3")
+    location = glue.get_table(DatabaseName=database, Name=table)["Table"]["StorageDescriptor"]["Location"]
+    bucket, _, prefix = location[len("s3://") :].partition("/")
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    key = rule["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"]
+    objects = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+    assert objects, f"nothing written under {location}"
+    for obj in objects[:5]:
+        head = s3.head_object(Bucket=bucket, Key=obj["Key"])
+        assert head.get("ServerSideEncryption") == "aws:kms", (obj["Key"], head.get("ServerSideEncryption"))
+        assert key.endswith(head["SSEKMSKeyId"].split("/")[-1]), (obj["Key"], head["SSEKMSKeyId"], key)
+
+
 def _rebuild(pipeline: Pipeline, target: Target, deployment: Deployment, lake: Lake, days: list[str]) -> Any:
     database = deployment.outputs["glue_database"]
     for table in ("github_events_silver", "github_events_gold_daily"):
@@ -106,6 +121,7 @@ def _rebuild(pipeline: Pipeline, target: Target, deployment: Deployment, lake: L
     pipeline.invoke("silver", {"ingest_dts": days}).raise_for_error()
     for day in days:
         pipeline.invoke("gold", {"ingest_dt": day}).raise_for_error()
+    _check_encrypted(target, database, "github_events_silver")
     return {
         day: (c.silver, c.silver_ids, c.gold_rows, c.gold_events) for day in days for c in [lake.counts(day)]
     }
