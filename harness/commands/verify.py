@@ -169,7 +169,17 @@ def phase_integration(ctx: Context) -> str:
         result = _pytest(["tests/integration"], env={COUNTS_FILE_ENV: str(counts)})
     finally:
         ctx.facts["counts"] = read_counts(counts)
+    check_invariants(ctx.facts["counts"])  # type: ignore[arg-type]
     return f"{result}; {counts_line(ctx.facts['counts'])}"  # type: ignore[arg-type]
+
+
+def check_invariants(rows: list[dict[str, object]]) -> None:
+    """InvariantBroken naming each broken invariant and its day, over the counts the suite recorded."""
+    from harness.pipeline.invariants import InvariantBroken, broken
+
+    found = [f"{row['ingest_dt']} ({row.get('scenario')}): {b}" for row in rows for b in broken(row)]
+    if found:
+        raise InvariantBroken("invariant broken: " + "; ".join(found))
 
 
 PHASES: dict[str, Callable[[Context], str]] = {
