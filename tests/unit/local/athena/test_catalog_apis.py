@@ -101,7 +101,8 @@ def test_unload_writes_parquet_and_a_manifest(lake: Lake) -> None:
 def test_unload_json_and_textfile(lake: Lake) -> None:
     ok(
         lake,
-        f"UNLOAD (SELECT 1 AS a, 'x' AS b) TO 's3://{lake.gold}/uj/' WITH (format = 'JSON', compression = 'NONE')",
+        f"UNLOAD (SELECT 1 AS a, 'x' AS b) TO 's3://{lake.gold}/uj/' "
+        "WITH (format = 'JSON', compression = 'NONE')",
     )
     keys = [o["Key"] for o in lake.s3.list_objects_v2(Bucket=lake.gold, Prefix="uj/")["Contents"]]
     body = lake.s3.get_object(Bucket=lake.gold, Key=keys[0])["Body"].read()
@@ -118,7 +119,8 @@ def test_unload_json_and_textfile(lake: Lake) -> None:
 def test_information_schema_over_glue(lake: Lake) -> None:
     ok(lake, "CREATE OR REPLACE VIEW iv AS SELECT event_id FROM github_events_silver")
     tables = lake.rows(
-        f"SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = '{lake.database}' "
+        "SELECT table_name, table_type FROM information_schema.tables "
+        f"WHERE table_schema = '{lake.database}' "
         "ORDER BY table_name"
     )
     assert ["iv", "VIEW"] in tables and ["github_events_silver", "BASE TABLE"] in tables
@@ -218,7 +220,8 @@ def test_text_table_complex_types_blank_lines_and_real(lake: Lake) -> None:
     text_table(
         lake,
         "cx",
-        "b BOOLEAN, r FLOAT, bin BINARY, arr ARRAY<int>, m MAP<int,int>, st STRUCT<a:int,b:int>, ts TIMESTAMP",
+        "b BOOLEAN, r FLOAT, bin BINARY, arr ARRAY<int>, m MAP<int,int>, "
+        "st STRUCT<a:int,b:int>, ts TIMESTAMP",
         row,
     )
     assert lake.rows("SELECT * FROM cx") == [
@@ -247,7 +250,8 @@ def test_ctas_text_formats(lake: Lake) -> None:
     assert lake.rows("SELECT a, p FROM ct") == [["1", "k"]]
     ok(
         lake,
-        f"CREATE TABLE cj WITH (format = 'JSON', external_location = 's3://{lake.gold}/cj/') AS SELECT 2 AS a",
+        f"CREATE TABLE cj WITH (format = 'JSON', external_location = 's3://{lake.gold}/cj/') "
+        "AS SELECT 2 AS a",
     )
     assert lake.rows("SELECT a FROM cj") == [["2"]]
     assert "NOT_SUPPORTED" in failed(lake, "CREATE TABLE co WITH (format = 'AVRO') AS SELECT 2 AS a")

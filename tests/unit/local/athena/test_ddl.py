@@ -7,7 +7,7 @@ import pytest
 from harness.local.athena import hive
 from harness.local.athena.ddl import table_input_for
 
-from .conftest import Lake, fetch_rows
+from .conftest import Lake
 
 TEXT_SERDE = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
 
