@@ -7,6 +7,8 @@ statements identical whichever engine is selected.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +16,10 @@ from . import hive
 from .ddl import HiveDdl
 from .errors import QueryFailed
 from .s3io import AwsConfig, S3Io
-from .unload import is_unload, parse_unload
+from .unload import Unload, is_unload, parse_unload
+
+# Where UNLOAD's scratch tables live while an engine without its own UNLOAD writes the files.
+SCRATCH_DATABASE = "local_athena_unload_scratch"
 
 
 class AthenaLayer:
@@ -37,6 +42,30 @@ class AthenaLayer:
             spec = parse_unload(req.sql)
             unload = getattr(self.engine, "unload", None)
             if unload is None:
-                raise QueryFailed("NOT_SUPPORTED: UNLOAD is not supported by this local Athena engine")
+                return self._unload_through_ctas(req, spec, on_connection)
             return unload(req, spec, on_connection)
         return self.engine.execute(req, on_connection)
+
+    def _unload_through_ctas(self, req: Any, spec: Unload, on_connection: Callable[[Any], None]) -> Any:
+        """UNLOAD on an engine without its own writer (Trino has no UNLOAD): a CTAS into the target
+        folder through a scratch table whose Glue entry is removed afterwards; the files stay."""
+        if spec.format not in ("PARQUET", "ORC", "AVRO", "JSON", "TEXTFILE"):
+            raise QueryFailed(f"INVALID_UNLOAD_PROPERTY: Unsupported format: {spec.format}")
+        if not spec.partitioned_by and self.ddl.s3.has_objects(spec.location):
+            raise QueryFailed(
+                f"HIVE_PATH_ALREADY_EXISTS: Target directory for UNLOAD already exists: {spec.location}. "
+                "UNLOAD requires an empty location."
+            )
+        with contextlib.suppress(self.glue.exceptions.AlreadyExistsException):
+            self.glue.create_database(DatabaseInput={"Name": SCRATCH_DATABASE})
+        table = f"unload_{req.query_id.replace('-', '_')}"
+        props = [f"format = '{spec.format}'", f"external_location = '{spec.location}'"]
+        if spec.partitioned_by:
+            props.append("partitioned_by = ARRAY[" + ", ".join(f"'{k}'" for k in spec.partitioned_by) + "]")
+        ctas = f'CREATE TABLE "{SCRATCH_DATABASE}"."{table}" WITH ({", ".join(props)}) AS {spec.query}'
+        inner = dataclasses.replace(req, sql=ctas)
+        try:
+            return self.engine.execute(inner, on_connection)
+        finally:
+            with contextlib.suppress(self.glue.exceptions.EntityNotFoundException):
+                self.glue.delete_table(DatabaseName=SCRATCH_DATABASE, Name=table)

@@ -255,3 +255,31 @@ def test_ctas_text_formats(lake: Lake) -> None:
     )
     assert lake.rows("SELECT a FROM cj") == [["2"]]
     assert "NOT_SUPPORTED" in failed(lake, "CREATE TABLE co WITH (format = 'AVRO') AS SELECT 2 AS a")
+
+
+def test_unload_through_ctas_on_an_engine_without_its_own_writer(lake: Lake, athena_server: Any) -> None:
+    """The path Trino takes (it has no UNLOAD): a CTAS into the target, the scratch table removed."""
+    layer = athena_server.backend.layer
+
+    class WithoutUnload:
+        def __init__(self, engine: Any) -> None:
+            self._engine = engine
+
+        def execute(self, req: Any, on_connection: Any) -> Any:
+            return self._engine.execute(req, on_connection)
+
+    original = layer.engine
+    layer.engine = WithoutUnload(original)
+    try:
+        target = f"s3://{lake.gold}/unload-ctas/"
+        qe = ok(
+            lake,
+            f"UNLOAD (SELECT 7 AS x, 'a' AS p) TO '{target}' "
+            "WITH (format = 'PARQUET', partitioned_by = ARRAY['p'])",
+        )
+    finally:
+        layer.engine = original
+    keys = [o["Key"] for o in lake.s3.list_objects_v2(Bucket=lake.gold, Prefix="unload-ctas/")["Contents"]]
+    assert keys and all(k.startswith("unload-ctas/p=a/") for k in keys)
+    assert lake.glue.get_tables(DatabaseName="local_athena_unload_scratch")["TableList"] == []
+    assert qe["Statistics"]["DataManifestLocation"]
