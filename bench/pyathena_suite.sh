@@ -43,6 +43,41 @@ if [[ ! -x "$VENV/bin/pytest" ]]; then
         Jinja2 pytest pytest-asyncio pytest-xdist pytest-dependency
 fi
 
+# PyAthena's Arrow/Polars result sets open S3 with pyarrow's S3FileSystem, which (unlike boto3) ignores
+# AWS_ENDPOINT_URL. A startup hook in the test virtualenv gives it the same endpoint; PyAthena's code and
+# tests stay as they are.
+SITE="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+cat >"$SITE/_lakehouse_pyarrow_endpoint.py" <<'EOF'
+"""Makes pyarrow's S3FileSystem honour AWS_ENDPOINT_URL(_S3) as boto3 does (bench/pyathena_suite.sh)."""
+import os
+from urllib.parse import urlparse
+
+
+def _install():
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    if not endpoint:
+        return
+    try:
+        from pyarrow import fs
+    except ImportError:
+        return
+    base = fs.S3FileSystem
+    url = urlparse(endpoint)
+
+    class S3FileSystem(base):
+        def __init__(self, *args, **kwargs):
+            if not kwargs.get("endpoint_override"):
+                kwargs["endpoint_override"] = url.netloc
+                kwargs.setdefault("scheme", url.scheme or "http")
+            super().__init__(*args, **kwargs)
+
+    fs.S3FileSystem = S3FileSystem
+
+
+_install()
+EOF
+echo "import _lakehouse_pyarrow_endpoint" >"$SITE/_lakehouse_pyarrow_endpoint.pth"
+
 run_engine() {
     local engine="$1" log="$WORK/$engine.log" xml="$WORK/$engine.xml" aws_out="$WORK/$engine.aws.out"
     : >"$aws_out"
@@ -72,6 +107,8 @@ athena.create_work_group(
     Name="pyathena-test",
     Configuration={"ResultConfiguration": {"OutputLocation": staging}, "EnforceWorkGroupConfiguration": False},
 )
+# Every Athena account has the Glue database `default`; PyAthena's reflection tests expect it.
+boto3.client("glue", endpoint_url=ep["aws"], **creds).create_database(DatabaseInput={"Name": "default"})
 print(f"AWS_ENDPOINT_URL={ep['aws']}")
 print(f"AWS_ENDPOINT_URL_ATHENA={ep['athena']}")
 print(f"AWS_ATHENA_S3_STAGING_DIR={staging}")
@@ -86,7 +123,8 @@ EOF
         export AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
         export AWS_ATHENA_WORKGROUP=pyathena-test AWS_ATHENA_SPARK_WORKGROUP=pyathena-spark-unused
         # shellcheck disable=SC2086
-        "$VENV/bin/pytest" tests/pyathena --ignore=tests/pyathena/spark -p no:cacheprovider -q \
+        "$VENV/bin/pytest" tests/pyathena --ignore=tests/pyathena/spark --ignore=tests/pyathena/aio/spark \
+            -p no:cacheprovider -q \
             -n "$WORKERS" --junitxml="$xml" ${PYATHENA_PYTEST_ARGS:-} >"$log" 2>&1
     ) || rc=$?
     "$PY" - "$engine" "$xml" <<'EOF'

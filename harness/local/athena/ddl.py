@@ -149,7 +149,7 @@ class HiveDdl:
             db_input["Description"] = s.comment
         if s.location is not None:
             _check_location(s.location)
-            db_input["LocationUri"] = s.location
+            db_input["LocationUri"] = hive_path(s.location)
         try:
             self.glue.create_database(DatabaseInput=db_input)
         except self.glue.exceptions.AlreadyExistsException:
@@ -259,10 +259,10 @@ class HiveDdl:
                     + ")"
                 )
             seen.add(tuple(values))
-            location = spec.location or (
-                _slash(sd.get("Location", ""))
+            location = hive_path(
+                spec.location
+                or _slash(sd.get("Location", ""))
                 + "/".join(f"{k}={v}" for k, v in zip(keys, values, strict=True))
-                + "/"
             )
             if spec.location:
                 _check_location(spec.location)
@@ -332,7 +332,7 @@ class HiveDdl:
             names = ["/".join(f"{k}={v}" for k, v in zip(keys, values, strict=True)) for values in fresh]
             lines.append("Partitions not in metastore:\t" + "\t".join(f"{s.name}:{n}" for n in names))
             inputs = [
-                {"Values": list(v), "StorageDescriptor": {**_sd_input(sd), "Location": found[v]}}
+                {"Values": list(v), "StorageDescriptor": {**_sd_input(sd), "Location": hive_path(found[v])}}
                 for v in fresh
             ]
             for i in range(0, len(inputs), 100):
@@ -507,7 +507,7 @@ def table_input_for(s: hive.CreateTable) -> dict[str, Any]:
 
     sd: dict[str, Any] = {
         "Columns": [col(c) for c in s.columns],
-        "Location": s.location,
+        "Location": hive_path(s.location),
         "InputFormat": in_fmt,
         "OutputFormat": out_fmt,
         "Compressed": False,
@@ -568,6 +568,11 @@ def _table_input(table: dict[str, Any]) -> dict[str, Any]:
 
 def _sd_input(sd: dict[str, Any]) -> dict[str, Any]:
     return {k: sd[k] for k in _SD_INPUT_KEYS if k in sd}
+
+
+def hive_path(uri: str) -> str:
+    """Hive keeps locations as normalised paths: without the trailing slash."""
+    return uri.rstrip("/") if uri.count("/") > 2 else uri
 
 
 def _slash(uri: str) -> str:
