@@ -37,9 +37,23 @@ else
 fi
 
 if [[ ! -x "$VENV/bin/pytest" ]]; then
-    echo "[pyathena] creating $VENV (PyAthena with its test dependencies)" >&2
+    echo "[pyathena] creating $VENV (PyAthena with its test dependencies, at the versions of its uv.lock)" >&2
     python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q -e "$CHECKOUT[sqlalchemy,aiosqlalchemy,pandas,arrow,polars]" \
+    "$VENV/bin/pip" install -q packaging
+    # PyAthena's own lock file pins what its tests were written against (polars, pandas, pyarrow, ...).
+    "$VENV/bin/python" - "$CHECKOUT/uv.lock" >"$WORK/constraints.txt" <<'EOF'
+import sys, tomllib
+from packaging.markers import Marker
+packages = tomllib.load(open(sys.argv[1], "rb")).get("package", [])
+for p in packages:
+    if "version" not in p or not p.get("source", {}).get("registry"):
+        continue
+    markers = p.get("resolution-markers")
+    if markers and not any(Marker(m).evaluate() for m in markers):
+        continue  # the entry for another Python version
+    print(f"{p['name']}=={p['version']}")
+EOF
+    "$VENV/bin/pip" install -q -c "$WORK/constraints.txt" -e "$CHECKOUT[sqlalchemy,aiosqlalchemy,pandas,arrow,polars]" \
         Jinja2 pytest pytest-asyncio pytest-xdist pytest-dependency
 fi
 

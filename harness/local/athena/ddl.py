@@ -67,6 +67,7 @@ _DELIMITED_CLAUSES = (
     ("serialization.null.format", "NULL DEFINED AS"),
 )
 ALIGNMENT = 20  # Hive pads DESCRIBE / SHOW COLUMNS fields to this width
+_ICEBERG = re.compile(r"'table_type'\s*=\s*'iceberg'", re.I)
 
 
 def text_result(column: str, rows: list[str]) -> ResultSet:
@@ -100,6 +101,8 @@ class HiveDdl:
         self.s3 = s3
 
     def execute(self, sql: str, database: str | None) -> ResultSet:
+        if _ICEBERG.search(sql):
+            raise QueryFailed("NOT_SUPPORTED: Iceberg tables are not supported by the local Athena engine")
         stmt = hive.parse(sql)
         handler = getattr(self, "_" + type(stmt).__name__)
         return handler(stmt, database)  # type: ignore[no-any-return]

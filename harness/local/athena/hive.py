@@ -58,6 +58,7 @@ class Token:
     text: str
     line: int
     col: int
+    quote: str = ""  # the quote character of a string literal
 
     @property
     def upper(self) -> str:
@@ -138,9 +139,9 @@ def tokenize(sql: str) -> list[Token]:
             text = "".join(out)
             if tokens and tokens[-1].kind == "string":  # Hive concatenates adjacent literals
                 prev = tokens.pop()
-                tokens.append(Token("string", prev.text + text, prev.line, prev.col))
+                tokens.append(Token("string", prev.text + text, prev.line, prev.col, prev.quote))
             else:
-                tokens.append(Token("string", text, ln, col))
+                tokens.append(Token("string", text, ln, col, ch))
             line += sql.count("\n", i, j)
             i = j + 1
             continue
@@ -332,7 +333,8 @@ class Parser:
 
     def identifier(self) -> str:
         tok = self.tok
-        if tok.kind in ("word", "ident"):
+        # "name" is a string in Hive; Athena also accepts it as an identifier (SHOW CREATE VIEW "db"."v").
+        if tok.kind in ("word", "ident") or (tok.kind == "string" and tok.quote == '"'):
             self.pos += 1
             return tok.text.lower()
         raise self.error("an identifier")

@@ -269,3 +269,21 @@ def test_hive_string_literals_use_backslash_escapes() -> None:
     assert hive.is_hive_statement("-- c\nSHOW TABLES")
     assert not hive.is_hive_statement("CREATE TABLE t WITH (format='PARQUET') AS SELECT 1 AS a")
     assert not hive.is_hive_statement("CREATE VIEW v AS SELECT 1 AS a")
+
+
+def test_iceberg_tables_fail_as_not_supported(lake: Lake) -> None:
+    before = table_names(lake)
+    reason = failed(
+        lake,
+        f"CREATE TABLE ice (a INT) PARTITIONED BY (day(a)) LOCATION 's3://{lake.raw}/ice/' "
+        "TBLPROPERTIES ('table_type'='ICEBERG')",
+    )
+    assert reason.startswith("NOT_SUPPORTED: Iceberg tables")
+    assert table_names(lake) == before
+
+
+def test_show_create_view_takes_double_quoted_names(lake: Lake) -> None:
+    ok(lake, "CREATE VIEW sv AS SELECT 1 AS one")
+    rows = ok(lake, f'SHOW CREATE VIEW "{lake.database}"."sv"')
+    assert rows == [[f"CREATE VIEW {lake.database}.sv AS"], ["SELECT 1 AS one"]]
+    assert "is not a view" in failed(lake, "SHOW CREATE VIEW github_events_silver")
