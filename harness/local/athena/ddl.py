@@ -87,6 +87,11 @@ def text_result(column: str, rows: list[str]) -> ResultSet:
     return ResultSet([info], [[r] for r in rows], header=False)
 
 
+def _no_result() -> ResultSet:
+    """CREATE/DROP/ALTER: Athena returns no columns and an empty .txt result."""
+    return ResultSet([], [], header=False)
+
+
 def hive_pattern(pattern: str) -> re.Pattern[str]:
     """SHOW TABLES/DATABASES patterns: `*` any characters, `|` alternatives, case-insensitive."""
     parts = [fnmatch.translate(p.strip()).replace(".*", ".*") for p in pattern.split("|")]
@@ -161,14 +166,14 @@ class HiveDdl:
                     "FAILED: Execution Error, return code 1 from org.apache.hadoop.hive.ql.exec.DDLTask. "
                     f"Database {s.name} already exists"
                 ) from None
-        return text_result("result", [])
+        return _no_result()
 
     def _DropDatabase(self, s: hive.DropDatabase, _: str | None) -> ResultSet:
         try:
             self.glue.get_database(Name=s.name)
         except self.glue.exceptions.EntityNotFoundException:
             if s.if_exists:
-                return text_result("result", [])
+                return _no_result()
             raise QueryFailed(
                 f"FAILED: SemanticException [Error 10072]: Database does not exist: {s.name}"
             ) from None
@@ -182,7 +187,7 @@ class HiveDdl:
         for i in range(0, len(names), 100):
             self.glue.batch_delete_table(DatabaseName=s.name, TablesToDelete=names[i : i + 100])
         self.glue.delete_database(Name=s.name)
-        return text_result("result", [])
+        return _no_result()
 
     # --- tables --------------------------------------------------------------------------------------
 
@@ -198,7 +203,7 @@ class HiveDdl:
                     "FAILED: Execution Error, return code 1 from org.apache.hadoop.hive.ql.exec.DDLTask. "
                     f"AlreadyExistsException(message:Table {s.name} already exists)"
                 ) from None
-        return text_result("result", [])
+        return _no_result()
 
     def _DropTable(self, s: hive.DropTable, default: str | None) -> ResultSet:
         db = self._db(s.database, default)
@@ -206,20 +211,20 @@ class HiveDdl:
             self.glue.get_table(DatabaseName=db, Name=s.name)
         except self.glue.exceptions.EntityNotFoundException:
             if s.if_exists:
-                return text_result("result", [])
+                return _no_result()
             self.database(db)
             raise QueryFailed(
                 f"FAILED: SemanticException [Error 10001]: Table not found {db}.{s.name}"
             ) from None
         self.glue.delete_table(DatabaseName=db, Name=s.name)  # external: the data stays in S3
-        return text_result("result", [])
+        return _no_result()
 
     def _SetTableProperties(self, s: hive.SetTableProperties, default: str | None) -> ResultSet:
         db = self._db(s.database, default)
         table = self.table(db, s.name)
         params = {**table.get("Parameters", {}), **s.properties}
         self.glue.update_table(DatabaseName=db, TableInput={**_table_input(table), "Parameters": params})
-        return text_result("result", [])
+        return _no_result()
 
     # --- partitions ----------------------------------------------------------------------------------
 
@@ -277,7 +282,7 @@ class HiveDdl:
             if resp.get("Errors"):
                 detail = resp["Errors"][0]["ErrorDetail"]
                 raise QueryFailed(f"FAILED: {detail['ErrorCode']}: {detail.get('ErrorMessage', '')}")
-        return text_result("result", [])
+        return _no_result()
 
     def _DropPartitions(self, s: hive.DropPartitions, default: str | None) -> ResultSet:
         db = self._db(s.database, default)
@@ -305,7 +310,7 @@ class HiveDdl:
                 TableName=s.name,
                 PartitionsToDelete=[{"Values": list(v)} for v in doomed[i : i + 25]],
             )
-        return text_result("result", [])
+        return _no_result()
 
     def _RepairTable(self, s: hive.RepairTable, default: str | None) -> ResultSet:
         """MSCK REPAIR TABLE: registers the Hive-style partition folders found under the table."""
