@@ -93,7 +93,12 @@ EOF
 echo "import _lakehouse_pyarrow_endpoint" >"$SITE/_lakehouse_pyarrow_endpoint.pth"
 
 run_engine() {
-    local engine="$1" log="$WORK/$engine.log" xml="$WORK/$engine.xml" aws_out="$WORK/$engine.aws.out"
+    local engine="$1"
+    if [[ "$engine" != duckdb ]] && ! "$PY" -c "import harness.local.athena.$engine" 2>/dev/null; then
+        echo "[pyathena] this checkout of the harness has no '$engine' engine (harness/local/athena/$engine/)" >&2
+        return 1
+    fi
+    local log="$WORK/$engine.log" xml="$WORK/$engine.xml" aws_out="$WORK/$engine.aws.out"
     : >"$aws_out"
     (cd "$REPO" && LAKEHOUSE_ATHENA_ENGINE="$engine" exec "$PY" -m harness.local.aws --port 0) \
         >"$aws_out" 2>"$WORK/$engine.aws.log" &
@@ -160,6 +165,8 @@ EOF
     return 0
 }
 
+status=0
 for engine in "${ENGINES[@]}"; do
-    run_engine "$engine"
+    run_engine "$engine" || status=1
 done
+exit "$status"
