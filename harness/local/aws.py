@@ -9,7 +9,7 @@ or answers unfaithfully live in harness.local.emulator and are applied before th
                                                # prints one JSON line with the endpoints, then serves
 
 The local Athena's engine is --athena-engine, else $LAKEHOUSE_ATHENA_ENGINE, else Trino
-(docs/architecture.md says why); Trino starts in the background and answers its first query ~20 s later.
+(docs/athena-engines.md says why); Trino starts in the background and answers its first query ~20 s later.
 """
 
 from __future__ import annotations

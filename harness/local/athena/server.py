@@ -20,7 +20,7 @@ DEFAULT_ENGINE = "trino"
 
 
 def engine_choice(explicit: str | None = None) -> str:
-    """The query engine: the argument, else $LAKEHOUSE_ATHENA_ENGINE, else Trino (docs/architecture.md)."""
+    """The query engine: the argument, else $LAKEHOUSE_ATHENA_ENGINE, else Trino (docs/athena-engines.md)."""
     name = (explicit or os.environ.get("LAKEHOUSE_ATHENA_ENGINE", "") or DEFAULT_ENGINE).strip().lower()
     if name not in ENGINES:
         raise ValueError(f"LAKEHOUSE_ATHENA_ENGINE={name!r}: choose one of {', '.join(ENGINES)}")
