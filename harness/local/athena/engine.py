@@ -17,8 +17,9 @@ from sqlglot import exp
 
 from . import partitions as parts_mod
 from . import sql as sqlmod
+from . import translate
 from .catalog import PARQUET_INPUT, PARQUET_OUTPUT, PARQUET_SERDE, GlueCatalog, TableDef
-from .errors import DATA_ERROR, INTERNAL_ERROR, SYSTEM, QueryFailed, not_supported
+from .errors import DATA_ERROR, INTERNAL_ERROR, SYSTEM, USER_ERROR, QueryFailed, not_supported
 from .results import ResultSet, build
 from .s3io import AwsConfig, S3Io, split_uri
 from .types import (
@@ -108,12 +109,12 @@ class _Session:
         self.con = duckdb.connect(config={"threads": engine.threads})
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("SET integer_division = true")  # Trino's integer / integer is integer
-        for macro in sqlmod.MACROS:
-            self.con.execute(macro)
+        translate.install(self.con)
         self.fs = self.s3.duckdb_filesystem(self._count)
         self.con.register_filesystem(self.fs)
         self._tables: dict[tuple[str, str], TableDef] = {}
         self._views = 0
+        self._schema: dict[str, dict[str, str]] = {}  # view -> column -> DuckDB type, for the translation
 
     def close(self) -> None:
         self.con.close()
@@ -169,6 +170,7 @@ class _Session:
             view = f"__la_t{self._views}"
             self._views += 1
             self._run_sql(f'CREATE TEMP VIEW "{view}" AS {self._reader_sql(table, partitions, view)}')
+            self._schema[view] = {c.name: c.type.duckdb() for c in [*table.columns, *table.partition_keys]}
             sqlmod.replace_table(ref, view)
         sqlmod.strip_db_qualifiers(ast, refs)
 
@@ -294,7 +296,7 @@ class _Session:
     def _select(self, ast: exp.Query) -> Outcome:
         self._bind_tables(ast)
         sqlmod.name_outputs(ast)
-        cur = self._run_sql(sqlmod.to_duckdb(ast))
+        cur = self._run_sql(sqlmod.to_duckdb(ast, self._schema))
         desc = cur.description or []
         rows = cur.fetchall()
         result = build([d[0] for d in desc], [d[1] for d in desc], rows)
@@ -302,7 +304,7 @@ class _Session:
 
     def _query_relation(self, query: exp.Expression) -> tuple[str, list[str], list[Any]]:
         self._bind_tables(query)
-        text = sqlmod.to_duckdb(query)
+        text = sqlmod.to_duckdb(query, self._schema)
         rel = self.con.sql(text)
         return text, list(rel.columns), list(rel.types)
 
@@ -504,6 +506,12 @@ class _Session:
             return QueryFailed("Query cancelled by user", state="CANCELLED")
         msg = str(e).split("\n")[0]
         msg = re.sub(r"^[A-Za-z ]+Error: ", "", msg)
+        m = _RAISED.match(msg)
+        if m:  # raised by a translation macro in Trino's words
+            data = m.group(1) in ("INVALID_FUNCTION_ARGUMENT", "DIVISION_BY_ZERO")
+            return QueryFailed(msg, error_type=DATA_ERROR if data else USER_ERROR)
+        if msg.startswith("Division by zero"):
+            return QueryFailed("DIVISION_BY_ZERO: Division by zero", error_type=DATA_ERROR)
         m = re.search(r'Referenced column "([^"]+)" not found|does not have a column named "([^"]+)"', msg)
         if m:
             col = m.group(1) or m.group(2)
@@ -536,6 +544,10 @@ class _Session:
         if isinstance(e, duckdb.BinderException | duckdb.CatalogException):
             return QueryFailed(f"SYNTAX_ERROR: line 1:1: {msg}")
         return QueryFailed(f"GENERIC_INTERNAL_ERROR: {msg}", category=SYSTEM, error_type=INTERNAL_ERROR)
+
+
+# Error names the translation macros raise with DuckDB's error(); they pass through as Athena's.
+_RAISED = re.compile(r"^(NOT_SUPPORTED|INVALID_FUNCTION_ARGUMENT|DIVISION_BY_ZERO|INVALID_CAST_ARGUMENT): ")
 
 
 @dataclass(frozen=True)

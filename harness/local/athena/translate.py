@@ -1,0 +1,458 @@
+"""Athena (Trino) expressions to DuckDB with Trino's semantics: typed rewrites, macros and a few UDFs.
+
+sqlglot transpiles the syntax; this module fixes the meaning where DuckDB's built-ins answer differently.
+Types come from sqlglot's annotator (fed the Glue column types of the tables a query reads), so rewrites
+can depend on them: a DATE plus an interval stays a DATE, decimal division follows Trino's decimal rules.
+Where Trino's meaning cannot be reproduced the translation fails with NOT_SUPPORTED naming the construct:
+the local Athena may refuse a query, it must never answer it differently.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from decimal import Decimal
+from typing import Any
+
+from sqlglot import exp
+from sqlglot.optimizer.annotate_types import annotate_types
+from sqlglot.optimizer.qualify import qualify
+
+from .errors import QueryFailed
+
+READ = "athena"
+WRITE = "duckdb"
+T = exp.DataType.Type
+
+_INTEGRAL_PRECISION = {T.TINYINT: 3, T.SMALLINT: 5, T.INT: 10, T.BIGINT: 19}
+_FLOATING = {T.DOUBLE, T.FLOAT}
+
+# An ISO 8601 date-time as from_iso8601_timestamp accepts it and DuckDB can read it; Trino also accepts
+# week dates, ordinal dates and partial times, which are refused loudly below instead.
+_ISO_TS = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$"
+_ISO_OTHER = r"^\d{4}(-?W\d{2}(-?\d)?|-?\d{3}|-\d{2})?(T[0-9:.,]*(Z|[+-][0-9:]+)?)?$"
+_ISO_ZERO_OFFSET = r"(Z|[+-]00(:?00)?)$"
+
+# DuckDB macros giving Trino's semantics; errors carry Trino's error names so they surface as Athena's.
+MACROS = (
+    # json_value is NULL for non-scalars and TRY makes invalid JSON NULL. Trino returns a number's text
+    # as written (`1.50`); DuckDB re-prints non-integral numbers (`1.5`), so those fail loudly.
+    "CREATE OR REPLACE MACRO __la_json_scalar_text(v) AS CASE "
+    "WHEN json_type(v) = 'DOUBLE' AND regexp_matches(CAST(v AS VARCHAR), '[.eE]') THEN "
+    "error('NOT_SUPPORTED: json_extract_scalar of a non-integer JSON number (' || CAST(v AS VARCHAR) || "
+    "') is not supported by the local Athena engine: it cannot keep the number as written') "
+    "ELSE v ->> '$' END",
+    "CREATE OR REPLACE MACRO __la_json_extract_scalar(j, p) AS __la_json_scalar_text(TRY(json_value(j, p)))",
+    # CAST(double AS varchar): Trino prints the shortest digits in scientific notation (`3.0E-1`).
+    "CREATE OR REPLACE MACRO __la_sci3(sig, e) AS "
+    "substr(sig, 1, 1) || '.' || coalesce(nullif(substr(sig, 2), ''), '0') || 'E' || e",
+    "CREATE OR REPLACE MACRO __la_sci2(digits, iplen, e0) AS __la_sci3(rtrim(ltrim(digits, '0'), '0'), "
+    "e0 + iplen - 1 - (length(digits) - length(ltrim(digits, '0'))))",
+    "CREATE OR REPLACE MACRO __la_sci1(mant, e0) AS "
+    "__la_sci2(replace(mant, '.', ''), length(split_part(mant, '.', 1)), e0)",
+    "CREATE OR REPLACE MACRO __la_sci(t) AS __la_sci1(split_part(t, 'e', 1), "
+    "CASE WHEN contains(t, 'e') THEN CAST(split_part(t, 'e', 2) AS INTEGER) ELSE 0 END)",
+    "CREATE OR REPLACE MACRO __la_double_text(x) AS CASE WHEN x IS NULL THEN NULL "
+    "WHEN isnan(x) THEN 'NaN' WHEN isinf(x) THEN CASE WHEN x > 0 THEN 'Infinity' ELSE '-Infinity' END "
+    "WHEN x = 0 THEN '0.0E0' "
+    "ELSE CASE WHEN x < 0 THEN '-' ELSE '' END || __la_sci(CAST(abs(x) AS VARCHAR)) END",
+    "CREATE OR REPLACE MACRO __la_unit(n, name) AS "
+    "CASE WHEN n = 0 THEN NULL ELSE n || ' ' || name || CASE WHEN n = 1 THEN '' ELSE 's' END END",
+    "CREATE OR REPLACE MACRO __la_hrs(s) AS coalesce(nullif(array_to_string(list_filter(["
+    "__la_unit(s // 604800, 'week'), __la_unit(s % 604800 // 86400, 'day'), "
+    "__la_unit(s % 86400 // 3600, 'hour'), __la_unit(s % 3600 // 60, 'minute'), "
+    "__la_unit(s % 60, 'second')], lambda p: p IS NOT NULL), ', '), ''), '0 seconds')",
+    "CREATE OR REPLACE MACRO human_readable_seconds(x) AS CASE WHEN x IS NULL THEN NULL "
+    "WHEN isnan(x) OR isinf(x) THEN error('INVALID_FUNCTION_ARGUMENT: Invalid argument found: ' || x) "
+    "ELSE __la_hrs(CAST(round(abs(x)) AS BIGINT)) END",
+    "CREATE OR REPLACE MACRO __la_subscript(a, i) AS CASE WHEN a IS NULL OR i IS NULL THEN NULL "
+    "WHEN i = 0 THEN error('INVALID_FUNCTION_ARGUMENT: SQL array indices start at 1') "
+    "WHEN i < 0 THEN error('INVALID_FUNCTION_ARGUMENT: Array subscript is negative: ' || i) "
+    "WHEN i > len(a) THEN error('INVALID_FUNCTION_ARGUMENT: Array subscript must be less than or equal "
+    "to array length: ' || i || ' > ' || len(a)) ELSE a[i] END",
+    "CREATE OR REPLACE MACRO __la_element_at(a, i) AS CASE "
+    "WHEN i = 0 THEN error('INVALID_FUNCTION_ARGUMENT: SQL array indices start at 1') ELSE a[i] END",
+    "CREATE OR REPLACE MACRO __la_map_subscript(m, k) AS CASE WHEN m IS NULL OR k IS NULL THEN NULL "
+    "WHEN NOT map_contains(m, k) THEN error('INVALID_FUNCTION_ARGUMENT: Key not present in map: ' || k) "
+    "ELSE m[k] END",
+    "CREATE OR REPLACE MACRO __la_split_part(s, d, i) AS CASE "
+    "WHEN i <= 0 THEN error('INVALID_FUNCTION_ARGUMENT: Index must be greater than zero') "
+    "WHEN i > len(string_split(s, d)) THEN NULL ELSE split_part(s, d, i) END",
+    "CREATE OR REPLACE MACRO __la_array_distinct(a) AS list_filter(a, lambda x, i: list_position(a, x) = i)",
+    "CREATE OR REPLACE MACRO __la_from_iso8601_timestamp(s) AS CASE WHEN s IS NULL THEN NULL "
+    f"WHEN NOT regexp_full_match(s, '{_ISO_TS}') THEN CASE "
+    f"WHEN regexp_full_match(s, '{_ISO_OTHER}') THEN error('NOT_SUPPORTED: from_iso8601_timestamp of "
+    "\"' || s || '\" (this ISO 8601 form) is not supported by the local Athena engine') "
+    "ELSE error('INVALID_FUNCTION_ARGUMENT: Invalid format: \"' || s || '\"') END "
+    f"WHEN regexp_matches(s, 'T') AND regexp_matches(s, '[+-]\\d{{2}}(:?\\d{{2}})?$') "
+    f"AND NOT regexp_matches(s, '{_ISO_ZERO_OFFSET}') "
+    "THEN error('NOT_SUPPORTED: from_iso8601_timestamp with a non-UTC offset (\"' || s || '\"): "
+    "the local Athena engine cannot keep the zone') "
+    "ELSE CAST(replace(s, ',', '.') AS TIMESTAMPTZ) END",
+    "CREATE OR REPLACE MACRO __la_from_iso8601_date(s) AS CASE WHEN s IS NULL THEN NULL "
+    "WHEN NOT regexp_full_match(s, '^\\d{4}-\\d{2}-\\d{2}$') THEN CASE "
+    f"WHEN regexp_full_match(s, '{_ISO_OTHER}') THEN error('NOT_SUPPORTED: from_iso8601_date of "
+    "\"' || s || '\" (this ISO 8601 form) is not supported by the local Athena engine') "
+    "ELSE error('INVALID_FUNCTION_ARGUMENT: Invalid format: \"' || s || '\"') END "
+    "ELSE CAST(s AS DATE) END",
+    # Decimal division on unscaled 128-bit integers, rounded half away from zero as Trino does.
+    "CREATE OR REPLACE MACRO __la_decimal_divide(ua, ub, scale_up, unit) AS CASE "
+    "WHEN ua IS NULL OR ub IS NULL THEN NULL "
+    "WHEN ub = 0 THEN error('DIVISION_BY_ZERO: Division by zero') "
+    "ELSE CAST(sign(ua) * sign(ub) * ((abs(ua) * scale_up * 2 + abs(ub)) // (2 * abs(ub))) "
+    "AS DECIMAL(38, 0)) * unit END",
+    "CREATE OR REPLACE MACRO __la_double_divide(a, b) AS CASE "
+    "WHEN b = 0 THEN CASE WHEN isnan(a) OR a = 0 THEN CAST('NaN' AS DOUBLE) "
+    "WHEN a > 0 THEN CAST('Infinity' AS DOUBLE) ELSE CAST('-Infinity' AS DOUBLE) END "
+    "ELSE CAST(a AS DOUBLE) / CAST(b AS DOUBLE) END",
+    "CREATE OR REPLACE MACRO __la_double_mod(a, b) AS CASE WHEN b = 0 THEN CAST('NaN' AS DOUBLE) "
+    "ELSE fmod(CAST(a AS DOUBLE), CAST(b AS DOUBLE)) END",
+    # URLs split as RFC 3986 appendix B does; Trino (java.net.URI) gives NULL for what it cannot parse.
+    "CREATE OR REPLACE MACRO __la_url_part(u, g) AS "
+    "regexp_extract(u, '^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?', g)",
+    "CREATE OR REPLACE MACRO __la_url_authority_host(u) AS "
+    "regexp_extract(__la_url_part(u, 4), '^([^@]*@)?(\\[[^\\]]*\\]|[^:]*)(:(\\d*))?$', 2)",
+    "CREATE OR REPLACE MACRO url_extract_protocol(u) AS nullif(__la_url_part(u, 2), '')",
+    "CREATE OR REPLACE MACRO url_extract_host(u) AS nullif(__la_url_authority_host(u), '')",
+    "CREATE OR REPLACE MACRO url_extract_port(u) AS TRY_CAST(nullif(regexp_extract(__la_url_part(u, 4), "
+    "'^([^@]*@)?(\\[[^\\]]*\\]|[^:]*)(:(\\d*))?$', 4), '') AS BIGINT)",
+    "CREATE OR REPLACE MACRO url_extract_path(u) AS __la_url_part(u, 5)",
+    "CREATE OR REPLACE MACRO url_extract_query(u) AS "
+    "CASE WHEN regexp_matches(u, '^[^#]*\\?') THEN __la_url_part(u, 7) END",
+    "CREATE OR REPLACE MACRO url_extract_fragment(u) AS "
+    "CASE WHEN regexp_matches(u, '#') THEN __la_url_part(u, 9) END",
+    "CREATE OR REPLACE MACRO url_extract_parameter(u, name) AS list_extract(list_transform(list_filter("
+    "string_split(CASE WHEN regexp_matches(u, '^[^#]*\\?') THEN __la_url_part(u, 7) END, '&'), "
+    "lambda p: split_part(p, '=', 1) = name), lambda p: CASE WHEN strpos(p, '=') > 0 "
+    "THEN substr(p, strpos(p, '=') + 1) ELSE '' END), 1)",
+    "CREATE OR REPLACE MACRO json_size(j, p) AS CASE json_type(j, p) "
+    "WHEN 'ARRAY' THEN CAST(json_array_length(j, p) AS BIGINT) "
+    "WHEN 'OBJECT' THEN CAST(len(json_keys(j, p)) AS BIGINT) "
+    "WHEN NULL THEN NULL ELSE CAST(0 AS BIGINT) END",
+    "CREATE OR REPLACE MACRO is_json_scalar(j) AS CASE WHEN j IS NULL THEN NULL "
+    "WHEN NOT json_valid(j) THEN error('INVALID_FUNCTION_ARGUMENT: Invalid JSON value: ' || j) "
+    "ELSE json_type(j) NOT IN ('OBJECT', 'ARRAY') END",
+    "CREATE OR REPLACE MACRO codepoint(s) AS CASE WHEN length(s) <> 1 THEN "
+    "error('INVALID_FUNCTION_ARGUMENT: codepoint of a string that is not exactly one character') "
+    "ELSE CAST(unicode(s) AS INTEGER) END",
+    "CREATE OR REPLACE MACRO nan() AS CAST('NaN' AS DOUBLE)",
+    "CREATE OR REPLACE MACRO infinity() AS CAST('Infinity' AS DOUBLE)",
+    "CREATE OR REPLACE MACRO is_nan(x) AS isnan(x)",
+    "CREATE OR REPLACE MACRO is_finite(x) AS isfinite(x)",
+    "CREATE OR REPLACE MACRO is_infinite(x) AS isinf(x)",
+    "CREATE OR REPLACE MACRO hamming_distance(a, b) AS CASE WHEN length(a) <> length(b) THEN "
+    "error('INVALID_FUNCTION_ARGUMENT: The input strings to hamming_distance function must have "
+    "the same length') ELSE CAST(hamming(a, b) AS BIGINT) END",
+)
+
+
+def install(con: Any) -> None:
+    """Defines the macros on a DuckDB connection (plain SQL: Python UDFs would need numpy)."""
+    for macro in MACROS:
+        con.execute(macro)
+
+
+# --- types --------------------------------------------------------------------------------------------
+
+
+def _type(node: exp.Expression | None) -> exp.DataType | None:
+    t = getattr(node, "type", None) if node is not None else None
+    if t is None or t.this in (T.UNKNOWN, T.NULL):
+        return None
+    return t
+
+
+def _is(node: exp.Expression | None, *kinds: Any) -> bool:
+    t = _type(node)
+    return t is not None and t.this in kinds
+
+
+def _decimal_ps(node: exp.Expression | None) -> tuple[int, int] | None:
+    """(precision, scale) of a decimal or integral operand as Trino widens it, or None if not exact."""
+    t = _type(node)
+    if t is None:
+        return None
+    if t.this in _INTEGRAL_PRECISION:
+        return _INTEGRAL_PRECISION[t.this], 0
+    if t.this == T.DECIMAL:
+        params = [int(p.name) for p in t.expressions]
+        if not params:
+            return None
+        return params[0], params[1] if len(params) > 1 else 0
+    return None
+
+
+def _dec_type(p: int, s: int) -> exp.DataType:
+    return exp.DataType.build(f"DECIMAL({p}, {s})", dialect=WRITE)
+
+
+def _call(name: str, *args: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _lit(sql: str) -> exp.Expression:
+    return exp.maybe_parse(sql, dialect=WRITE)
+
+
+def _unscaled(node: exp.Expression, scale: int) -> exp.Expression:
+    scaled = exp.Mul(this=node, expression=exp.Literal.number(10**scale)) if scale else node
+    return exp.Cast(this=scaled, to=exp.DataType.build("HUGEINT", dialect=WRITE))
+
+
+def _decimal_divide(
+    a: exp.Expression, b: exp.Expression, pa: tuple[int, int], pb: tuple[int, int]
+) -> exp.Expression:
+    (p1, s1), (_, s2) = pa, pb
+    s = max(s1, s2)
+    p = min(38, p1 + s2 + max(0, s2 - s1))
+    unit = _lit(f"CAST('{Decimal(1).scaleb(-s):f}' AS DECIMAL(38, {s}))")
+    scale_up = _lit(f"CAST({10 ** (s - s1 + s2)} AS HUGEINT)")
+    call = _call("__la_decimal_divide", _unscaled(a, s1), _unscaled(b, s2), scale_up, unit)
+    return exp.Cast(this=call, to=_dec_type(p, s))
+
+
+def _not_supported(what: str) -> QueryFailed:
+    return QueryFailed(f"NOT_SUPPORTED: {what} is not supported by the local Athena engine")
+
+
+# --- format_datetime: Joda patterns to strftime -------------------------------------------------------
+
+_JODA = {
+    "yyyy": "%Y",
+    "yy": "%y",
+    "MMMM": "%B",
+    "MMM": "%b",
+    "MM": "%m",
+    "dd": "%d",
+    "HH": "%H",
+    "hh": "%I",
+    "mm": "%M",
+    "ss": "%S",
+    "SSS": "%g",
+    "EEEE": "%A",
+    "EEE": "%a",
+    "a": "%p",
+    "DDD": "%j",
+}
+
+
+def _joda_to_strftime(pattern: str) -> str:
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "'":
+            end = pattern.find("'", i + 1)
+            if end < 0:
+                raise QueryFailed(f"INVALID_FUNCTION_ARGUMENT: Invalid pattern specification: {pattern}")
+            out.append(pattern[i + 1 : end].replace("%", "%%") or "'")
+            i = end + 1
+            continue
+        if ch.isalpha():
+            j = i
+            while j < len(pattern) and pattern[j] == ch:
+                j += 1
+            token = pattern[i:j]
+            if token not in _JODA:
+                raise _not_supported(f"format_datetime pattern letter '{token}'")
+            out.append(_JODA[token])
+            i = j
+            continue
+        out.append("%%" if ch == "%" else ch)
+        i += 1
+    return "".join(out)
+
+
+# --- the rewrite pass ---------------------------------------------------------------------------------
+
+_UNSUPPORTED_FUNCTIONS = {
+    "word_stem": "word_stem (DuckDB's stemmer is an extension this offline engine cannot load)",
+    "typeof": "typeof (DuckDB's type names are not Trino's)",
+    "url_encode": "url_encode (DuckDB encodes differently from java.net.URLEncoder)",
+    "url_decode": "url_decode (DuckDB decodes '+' differently from java.net.URLDecoder)",
+}
+
+
+def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
+    """The DuckDB form of one (already annotated) node, or None to keep it."""
+    if isinstance(node, exp.Typeof):
+        raise _not_supported(_UNSUPPORTED_FUNCTIONS["typeof"])
+    if isinstance(node, exp.Anonymous):
+        name = node.name.lower()
+        if name in _UNSUPPORTED_FUNCTIONS:
+            raise _not_supported(_UNSUPPORTED_FUNCTIONS[name])
+        if name == "format_datetime":
+            fmt = node.expressions[1] if len(node.expressions) > 1 else None
+            if not (isinstance(fmt, exp.Literal) and fmt.is_string):
+                raise _not_supported("format_datetime with a pattern that is not a literal")
+            return exp.TimeToStr(
+                this=node.expressions[0], format=exp.Literal.string(_joda_to_strftime(fmt.name))
+            )
+        if name == "human_readable_seconds" and node.expressions:
+            arg = node.expressions[0]
+            return _call(name, exp.Cast(this=arg, to=exp.DataType.build("DOUBLE")))
+        return None
+    if isinstance(node, exp.FromISO8601Timestamp):
+        return _call("__la_from_iso8601_timestamp", node.this)
+    if isinstance(node, exp.FromISO8601Date):
+        return _call("__la_from_iso8601_date", node.this)
+    if isinstance(node, exp.SplitPart):
+        return _call("__la_split_part", node.this, node.args["delimiter"], node.args["part_index"])
+    if isinstance(node, exp.ArrayDistinct):
+        return _call("__la_array_distinct", node.this)
+    if isinstance(node, exp.Bracket):
+        if len(node.expressions) != 1:
+            return None
+        index = node.expressions[0]
+        if not node.args.get("offset") and isinstance(index, exp.Literal) and index.is_int:
+            index = exp.Literal.number(int(index.name) + 1)  # sqlglot stores literal subscripts 0-based
+        if _is(node.this, T.MAP):
+            return None if node.args.get("safe") else _call("__la_map_subscript", node.this, index)
+        if _is(node.this, T.STRUCT):
+            return None
+        return _call("__la_element_at" if node.args.get("safe") else "__la_subscript", node.this, index)
+    if isinstance(node, exp.ArraySize) and _is(node.this, T.MAP):
+        return _call("cardinality", node.this)
+    if isinstance(node, exp.Reduce) and node.args.get("finish") is not None:
+        finish = node.args["finish"]
+        reduced = node.copy()
+        reduced.set("finish", None)
+        if not isinstance(finish, exp.Lambda) or len(finish.expressions) != 1:
+            raise _not_supported("reduce with this output function")
+        param = finish.expressions[0].name
+        body = finish.this.copy()
+        if isinstance(body, exp.Column | exp.Identifier) and body.name == param:
+            return reduced
+        for ref in list(body.find_all(exp.Column, exp.Identifier)):
+            if ref.name == param and not isinstance(ref.parent, exp.Column):
+                ref.replace(reduced.copy())
+        return exp.Paren(this=body)
+    if isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal) and node.this.is_string:
+        to = node.to
+        if to.this == T.DECIMAL and not to.expressions:  # DECIMAL '1.50' is decimal(3,2)
+            text = node.this.name.strip()
+            m = re.fullmatch(r"[+-]?(\d*)(?:\.(\d*))?", text)
+            if not m or not (m.group(1) or m.group(2)):
+                raise QueryFailed(f"INVALID_LITERAL: '{text}' is not a valid DECIMAL literal")
+            whole, frac = (m.group(1) or "").lstrip("0"), m.group(2) or ""
+            p, s = max(len(whole) + len(frac), 1), len(frac)
+            if p > 38:
+                raise QueryFailed(f"INVALID_LITERAL: Decimal overflow: {text}")
+            return exp.Cast(this=node.this, to=_dec_type(p, s))
+    if isinstance(node, exp.Cast | exp.TryCast):
+        to = node.to
+        if to.this in (T.VARCHAR, T.TEXT, T.CHAR) and _is(node.this, T.DOUBLE):
+            return _call("__la_double_text", node.this)
+        if to.this in (T.VARCHAR, T.TEXT, T.CHAR) and _is(node.this, T.FLOAT):
+            return _call("__la_double_text", node.this)
+        if to.this in _INTEGRAL_PRECISION and _is(node.this, *_FLOATING):
+            # Trino rounds half away from zero; DuckDB's cast rounds half to even.
+            return node.__class__(this=exp.Round(this=node.this), to=to)
+        return None
+    if isinstance(node, exp.Div):
+        a, b = node.this, node.expression
+        if _is(a, *_FLOATING) or _is(b, *_FLOATING):
+            return _call("__la_double_divide", a, b)
+        da, db = _decimal_ps(a), _decimal_ps(b)
+        if da and db and (_is(a, T.DECIMAL) or _is(b, T.DECIMAL)):
+            return _decimal_divide(a, b, da, db)
+        if _is(a, T.DECIMAL) or _is(b, T.DECIMAL):
+            raise _not_supported("Division of a decimal whose precision is not known")
+        if _decimal_ps(a) and _decimal_ps(b):  # integers: truncating division keeping the type
+            return exp.IntDiv(this=a, expression=b)
+        return None
+    if isinstance(node, exp.Mod):
+        if _is(node.this, *_FLOATING) or _is(node.expression, *_FLOATING):
+            return _call("__la_double_mod", node.this, node.expression)
+        return None
+    if isinstance(node, exp.Window) and isinstance(node.this, exp.Avg):
+        return _decimal_avg(node.this, node)
+    if isinstance(node, exp.Avg) and not isinstance(node.parent, exp.Window):
+        return _decimal_avg(node, None)
+    if isinstance(node, exp.TimestampTrunc | exp.DateTrunc) and _is(node.this, T.DATE):
+        unit = node.text("unit").lower()
+        if unit in ("hour", "minute", "second", "millisecond"):
+            raise QueryFailed(f"INVALID_FUNCTION_ARGUMENT: '{unit}' is not a valid DATE field")
+        return exp.Cast(this=node, to=exp.DataType.build("DATE"))
+    if isinstance(node, exp.DateAdd) and _is(node.this, T.DATE):
+        unit = node.text("unit").lower()
+        if unit in ("hour", "minute", "second", "millisecond"):
+            raise QueryFailed(f"INVALID_FUNCTION_ARGUMENT: '{unit}' is not a valid DATE field")
+        return exp.Cast(this=node, to=exp.DataType.build("DATE"))
+    if isinstance(node, exp.Add | exp.Sub):
+        a, b = node.this, node.expression
+        if (_is(a, T.DATE) and isinstance(b, exp.Interval)) or (
+            isinstance(node, exp.Add) and _is(b, T.DATE) and isinstance(a, exp.Interval)
+        ):
+            interval = b if isinstance(b, exp.Interval) else a
+            unit = interval.text("unit").lower()
+            if unit in ("hour", "minute", "second"):
+                raise _not_supported("Adding an hour/minute/second interval to a DATE")
+            return exp.Cast(this=node, to=exp.DataType.build("DATE"))
+    return None
+
+
+def _decimal_avg(avg: exp.Avg, window: exp.Window | None) -> exp.Expression | None:
+    ps = _decimal_ps(avg.this) if _is(avg.this, T.DECIMAL) else None
+    if _is(avg.this, T.DECIMAL) and (ps is None or isinstance(avg.this, exp.Distinct)):
+        raise _not_supported("avg over a decimal of unknown precision or with DISTINCT")
+    if ps is None:
+        return None
+    p, s = ps
+
+    def over(agg: exp.Expression) -> exp.Expression:
+        if window is None:
+            return agg
+        w = window.copy()
+        w.set("this", agg)
+        return w
+
+    total = over(exp.Sum(this=avg.this.copy()))
+    count = over(exp.Count(this=avg.this.copy()))
+    unit = _lit(f"CAST('{Decimal(1).scaleb(-s):f}' AS DECIMAL(38, {s}))")
+    call = _call("__la_decimal_divide", _unscaled(total, s), count, _lit("CAST(1 AS HUGEINT)"), unit)
+    return exp.Cast(this=call, to=_dec_type(p, s))
+
+
+def _annotate(tree: exp.Expression, schema: dict[str, dict[str, str]]) -> None:
+    """Types on every node sqlglot can type; columns get theirs from `schema` (view -> column -> type).
+
+    Qualifying rewrites the tree (aliases, qualifiers), so it runs on a copy whose types are then
+    carried back to the original nodes: the SQL DuckDB runs keeps the query's own shape.
+    """
+    twin = tree.copy()
+    pairs = {id(c): o for o, c in zip(tree.walk(), twin.walk(), strict=True)}
+    with contextlib.suppress(Exception):  # columns then stay untyped; literals are still typed
+        qualify(
+            twin,
+            schema=schema or None,
+            dialect=READ,
+            expand_alias_refs=False,
+            expand_stars=False,
+            validate_qualify_columns=False,
+            quote_identifiers=False,
+            identify=False,
+        )
+    try:
+        annotate_types(twin, schema=schema or None, dialect=READ)
+    except Exception:
+        return
+    for node in twin.walk():
+        original = pairs.get(id(node))
+        if original is not None and node.type is not None:
+            original.type = node.type
+
+
+def translate(tree: exp.Expression, schema: dict[str, dict[str, str]] | None = None) -> exp.Expression:
+    """Rewrites an Athena AST in place into one whose DuckDB rendering has Trino's semantics."""
+    _annotate(tree, schema or {})
+    # Post-order: children are rewritten before their parents, whose types were taken beforehand.
+    for node in reversed(list(tree.walk())):
+        parent, key, index = node.parent, node.arg_key, node.index
+        new = _rewrite_one(node)  # may wrap `node`, which moves it under the new node
+        if new is not None and new is not node:
+            new.type = node.type
+            if parent is None:
+                tree = new
+            else:
+                parent.set(key, new, index)
+    return tree
