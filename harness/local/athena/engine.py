@@ -109,7 +109,7 @@ class _Session:
         self.con = duckdb.connect(config={"threads": engine.threads})
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("SET integer_division = true")  # Trino's integer / integer is integer
-        translate.install(self.con)
+        self._macros: set[str] = set()  # translation macros defined on this connection
         self.fs = self.s3.duckdb_filesystem(self._count)
         self.con.register_filesystem(self.fs)
         self._tables: dict[tuple[str, str], TableDef] = {}
@@ -119,6 +119,12 @@ class _Session:
     def close(self) -> None:
         self.con.close()
         self.fs.close()
+
+    def _translate(self, node: exp.Expression) -> str:
+        """DuckDB SQL for an Athena expression, with the macros it calls defined on this connection."""
+        text = sqlmod.to_duckdb(node, self._schema)
+        translate.install(self.con, text, self._macros)
+        return text
 
     def _run_sql(self, sql: str) -> duckdb.DuckDBPyConnection:
         if self.engine.trace is not None:
@@ -179,7 +185,7 @@ class _Session:
         conjuncts = sqlmod.partition_conjuncts(ref, {k.name for k in keys}) if keys else []
         if not conjuncts:
             return None
-        condition = sqlmod.to_duckdb(exp.and_(*conjuncts))
+        condition = self._translate(exp.and_(*conjuncts))
 
         def prune(candidates: list[tuple[str, ...]]) -> list[int]:
             data = {"__idx": list(range(len(candidates)))}
@@ -296,7 +302,7 @@ class _Session:
     def _select(self, ast: exp.Query) -> Outcome:
         self._bind_tables(ast)
         sqlmod.name_outputs(ast)
-        cur = self._run_sql(sqlmod.to_duckdb(ast, self._schema))
+        cur = self._run_sql(self._translate(ast))
         desc = cur.description or []
         rows = cur.fetchall()
         result = build([d[0] for d in desc], [d[1] for d in desc], rows)
@@ -304,7 +310,7 @@ class _Session:
 
     def _query_relation(self, query: exp.Expression) -> tuple[str, list[str], list[Any]]:
         self._bind_tables(query)
-        text = sqlmod.to_duckdb(query, self._schema)
+        text = self._translate(query)
         rel = self.con.sql(text)
         return text, list(rel.columns), list(rel.types)
 

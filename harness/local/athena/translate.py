@@ -146,10 +146,32 @@ MACROS = (
 )
 
 
-def install(con: Any) -> None:
-    """Defines the macros on a DuckDB connection (plain SQL: Python UDFs would need numpy)."""
-    for macro in MACROS:
-        con.execute(macro)
+_MACRO_NAME = re.compile(r"MACRO (\w+)\(")
+_MACROS_BY_NAME = {_MACRO_NAME.search(m).group(1): m for m in MACROS}  # type: ignore[union-attr]
+_WORD = re.compile(r"\b\w+\b")
+
+
+def _needed(sql: str, have: set[str]) -> list[str]:
+    """Macros `sql` calls, their dependencies first, leaving out those already defined."""
+    out: list[str] = []
+
+    def visit(text: str) -> None:
+        for word in dict.fromkeys(w.lower() for w in _WORD.findall(text)):
+            if word in _MACROS_BY_NAME and word not in have:
+                have.add(word)
+                visit(_MACROS_BY_NAME[word].split(" AS ", 1)[1])
+                out.append(word)
+
+    visit(sql)
+    return out
+
+
+def install(con: Any, sql: str, have: set[str]) -> None:
+    """Defines on a DuckDB connection the macros `sql` needs (each connection starts empty; defining
+    all of them costs more than most queries)."""
+    names = _needed(sql, have)
+    if names:
+        con.execute(";\n".join(_MACROS_BY_NAME[n] for n in names))
 
 
 # --- types --------------------------------------------------------------------------------------------
