@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
+from sqlglot.errors import ErrorLevel, ParseError, TokenError, UnsupportedError
 from sqlglot.tokens import TokenType
 
 from . import translate
@@ -211,4 +211,7 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
 def to_duckdb(node: exp.Expression, schema: dict[str, dict[str, str]] | None = None) -> str:
     """DuckDB SQL with Trino's semantics; `schema` types the engine's views (view -> column -> type)."""
     tree = translate.translate(node.copy(), schema)
-    return tree.transform(_rewrite).sql(dialect=WRITE)
+    try:
+        return tree.transform(_rewrite).sql(dialect=WRITE, unsupported_level=ErrorLevel.RAISE)
+    except UnsupportedError as e:  # sqlglot would otherwise drop what DuckDB cannot say, silently
+        raise QueryFailed(f"NOT_SUPPORTED: {e} (not supported by the local Athena engine)") from None

@@ -78,6 +78,21 @@ MACROS = (
     "CREATE OR REPLACE MACRO __la_split_part(s, d, i) AS CASE "
     "WHEN i <= 0 THEN error('INVALID_FUNCTION_ARGUMENT: Index must be greater than zero') "
     "WHEN i > len(string_split(s, d)) THEN NULL ELSE split_part(s, d, i) END",
+    # sequence(): Trino checks the step's direction and caps the result at 10000 entries.
+    "CREATE OR REPLACE MACRO __la_sequence_check(start, stop, step, n) AS CASE "
+    "WHEN step = 0 THEN error('INVALID_FUNCTION_ARGUMENT: step must not be zero') "
+    "WHEN (step > 0 AND start > stop) OR (step < 0 AND start < stop) THEN "
+    "error('INVALID_FUNCTION_ARGUMENT: sequence stop value should be greater than or equal to start value "
+    "if step is greater than zero otherwise stop should be less than or equal to start') "
+    "WHEN n > 10000 THEN "
+    "error('INVALID_FUNCTION_ARGUMENT: result of sequence function must not have more than 10000 entries') "
+    "END",
+    "CREATE OR REPLACE MACRO __la_sequence(start, stop, step) AS coalesce("
+    "__la_sequence_check(start, stop, step, (stop - start) // step + 1), "
+    "generate_series(CAST(start AS BIGINT), CAST(stop AS BIGINT), CAST(step AS BIGINT)))",
+    "CREATE OR REPLACE MACRO __la_date_sequence(start, stop, step) AS coalesce("
+    "__la_sequence_check(start, stop, step, (stop - start) // step + 1), "
+    "CAST(generate_series(CAST(start AS TIMESTAMP), CAST(stop AS TIMESTAMP), to_days(step)) AS DATE[]))",
     "CREATE OR REPLACE MACRO __la_array_distinct(a) AS list_filter(a, lambda x, i: list_position(a, x) = i)",
     "CREATE OR REPLACE MACRO __la_from_iso8601_timestamp(s) AS CASE WHEN s IS NULL THEN NULL "
     f"WHEN NOT regexp_full_match(s, '{_ISO_TS}') THEN CASE "
@@ -319,6 +334,20 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
         return _call("__la_from_iso8601_date", node.this)
     if isinstance(node, exp.SplitPart):
         return _call("__la_split_part", node.this, node.args["delimiter"], node.args["part_index"])
+    if isinstance(node, exp.GenerateSeries) and isinstance(node.parent, exp.Select | exp.Alias | exp.Func):
+        start, stop, step = node.args["start"], node.args["end"], node.args.get("step")
+        kind = "__la_date_sequence" if _is(start, T.DATE) and _is(stop, T.DATE) else "__la_sequence"
+        if kind == "__la_sequence" and not (_decimal_ps(start) and _decimal_ps(stop)):
+            raise _not_supported("sequence over timestamps or values of unknown type")
+        if step is not None and not _decimal_ps(step):
+            raise _not_supported("sequence with an interval step")
+        if step is None:
+            step = exp.If(
+                this=exp.LTE(this=start.copy(), expression=stop.copy()),
+                true=exp.Literal.number(1),
+                false=exp.Literal.number(-1),
+            )
+        return _call(kind, start, stop, step)
     if isinstance(node, exp.ArrayDistinct):
         return _call("__la_array_distinct", node.this)
     if isinstance(node, exp.Bracket):
@@ -408,7 +437,7 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
             interval = b if isinstance(b, exp.Interval) else a
             unit = interval.text("unit").lower()
             if unit in ("hour", "minute", "second"):
-                raise _not_supported("Adding an hour/minute/second interval to a DATE")
+                raise QueryFailed("INVALID_FUNCTION_ARGUMENT: Cannot add hour, minutes or seconds to a date")
             return exp.Cast(this=node, to=exp.DataType.build("DATE"))
     return None
 
