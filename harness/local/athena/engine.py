@@ -143,6 +143,7 @@ class _Session:
     def run(self) -> Outcome:
         text = sqlmod.bind_parameters(self.req.sql, self.req.parameters)
         ast = sqlmod.parse_statement(text)
+        translate.check_functions(text)
         try:
             if isinstance(ast, exp.Query):
                 return self._select(ast)
@@ -535,6 +536,8 @@ class _Session:
             r"No function matches|explicit cast|Cannot compare|Cannot mix", msg
         ):
             return QueryFailed(f"TYPE_MISMATCH: line 1:1: {msg}")
+        if isinstance(e, duckdb.ConversionException) and "out of range for the destination type" in msg:
+            return QueryFailed(f"NUMERIC_VALUE_OUT_OF_RANGE: {msg}", error_type=DATA_ERROR)
         if isinstance(e, duckdb.ConversionException):
             return QueryFailed(f"INVALID_CAST_ARGUMENT: {msg}", error_type=DATA_ERROR)
         if isinstance(e, duckdb.OutOfRangeException):

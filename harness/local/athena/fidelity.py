@@ -23,9 +23,7 @@ import argparse
 import base64
 import contextlib
 import json
-import math
 import re
-import struct
 import sys
 import time
 import urllib.request
@@ -36,7 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .results import _double
+from .results import _double, _real
 
 ROOT = Path(__file__).resolve().parents[3]
 CORPUS = ROOT / "tests" / "fidelity" / "corpus"
@@ -110,18 +108,6 @@ def load_corpus(root: Path = CORPUS) -> list[Case]:
 
 
 # --- Trino over its REST protocol, rendered as Athena renders results ---------------------------------
-
-
-def _real(x: float) -> str:
-    """Java's Float.toString: the shortest digits that read back as the same float32."""
-    if math.isnan(x) or math.isinf(x) or x == 0:
-        return _double(x)
-    f32 = struct.unpack("f", struct.pack("f", x))[0]
-    for digits in range(1, 10):
-        text = f"{f32:.{digits}g}"
-        if struct.unpack("f", struct.pack("f", float(text)))[0] == f32:
-            return _double(float(text))
-    return _double(f32)
 
 
 def _render(value: Any, sig: dict[str, Any]) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+from . import athena_rules
 from .engine import Engine, Outcome, QueryRequest, classify
 from .errors import INTERNAL_ERROR, RESULT_WRITE_ERROR, SYSTEM, AthenaApiError, QueryFailed
 from .results import ResultSet
@@ -294,6 +295,7 @@ class AthenaBackend:
                 qe.connection = con
 
         try:
+            athena_rules.check(req.sql)  # what Athena itself refuses, whichever engine runs the query
             outcome = self.engine.execute(req, attach)
             qe.data_scanned = outcome.data_scanned
             if qe.cancel_requested:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -72,6 +73,19 @@ def _double(v: object) -> str:
     return f"{'-' if sign else ''}{text[0]}.{text[1:] or '0'}E{exp10}"
 
 
+def _real(v: object) -> str:
+    """Java's Float.toString: the shortest digits that read back as the same float32."""
+    x = float(v)  # type: ignore[arg-type]
+    if math.isnan(x) or math.isinf(x) or x == 0:
+        return _double(x)
+    f32 = struct.unpack("f", struct.pack("f", x))[0]
+    for digits in range(1, 10):
+        text = f"{f32:.{digits}g}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == f32:
+            return _double(float(text))
+    return _double(f32)
+
+
 def _timestamp(v: object) -> str:
     if isinstance(v, datetime):
         return v.strftime("%Y-%m-%d %H:%M:%S.") + f"{v.microsecond // 1000:03d}"
@@ -109,8 +123,10 @@ def formatter(t: object) -> Formatter:
     tid = type_id(t)
     if tid == "boolean":
         return lambda v: "true" if v else "false"
-    if tid in ("double", "float"):
+    if tid == "double":
         return _double
+    if tid == "float":
+        return _real
     if tid == "decimal":
         return lambda v: format(v, "f") if isinstance(v, Decimal) else str(v)
     if tid in ("timestamp", "timestamp_ms", "timestamp_s", "timestamp_ns"):

@@ -10,13 +10,17 @@ the local Athena may refuse a query, it must never answer it differently.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
+from sqlglot.tokens import TokenType
 
 from .errors import QueryFailed
 
@@ -54,8 +58,62 @@ MACROS = (
     "CASE WHEN contains(t, 'e') THEN CAST(split_part(t, 'e', 2) AS INTEGER) ELSE 0 END)",
     "CREATE OR REPLACE MACRO __la_double_text(x) AS CASE WHEN x IS NULL THEN NULL "
     "WHEN isnan(x) THEN 'NaN' WHEN isinf(x) THEN CASE WHEN x > 0 THEN 'Infinity' ELSE '-Infinity' END "
-    "WHEN x = 0 THEN '0.0E0' "
+    "WHEN x = 0 THEN CASE WHEN signbit(x) THEN '-0E0' ELSE '0E0' END "
     "ELSE CASE WHEN x < 0 THEN '-' ELSE '' END || __la_sci(CAST(abs(x) AS VARCHAR)) END",
+    # CAST(x AS varchar) where the translation could not type x: decided on DuckDB's type at bind time.
+    "CREATE OR REPLACE MACRO __la_to_varchar(x) AS CASE "
+    "WHEN typeof(x) = 'DOUBLE' THEN __la_double_text(TRY_CAST(x AS DOUBLE)) "
+    "WHEN typeof(x) = 'FLOAT' THEN __la_double_text(TRY_CAST(x AS FLOAT)) ELSE CAST(x AS VARCHAR) END",
+    "CREATE OR REPLACE MACRO __la_to_boolean(s) AS CASE WHEN s IS NULL THEN NULL "
+    "WHEN lower(s) IN ('true', 't', '1') THEN true WHEN lower(s) IN ('false', 'f', '0') THEN false "
+    "ELSE error('INVALID_CAST_ARGUMENT: Cannot cast ''' || s || ''' to BOOLEAN') END",
+    "CREATE OR REPLACE MACRO __la_fit_varchar(t, n) AS CASE WHEN length(t) > n THEN "
+    "error('INVALID_CAST_ARGUMENT: Value ' || t || ' cannot be represented as varchar(' || n || ')') "
+    "ELSE t END",
+    "CREATE OR REPLACE MACRO __la_array_max(a) AS "
+    "CASE WHEN list_position(a, NULL) IS NOT NULL THEN NULL ELSE list_max(a) END",
+    "CREATE OR REPLACE MACRO __la_array_min(a) AS "
+    "CASE WHEN list_position(a, NULL) IS NOT NULL THEN NULL ELSE list_min(a) END",
+    "CREATE OR REPLACE MACRO __la_array_position(a, x) AS "
+    "CASE WHEN a IS NULL THEN NULL ELSE coalesce(CAST(list_position(a, x) AS BIGINT), 0) END",
+    "CREATE OR REPLACE MACRO __la_array_except(a, b) AS "
+    "list_filter(__la_array_distinct(a), lambda x: NOT list_contains(b, x))",
+    "CREATE OR REPLACE MACRO __la_contains(a, x) AS CASE WHEN a IS NULL OR x IS NULL THEN NULL "
+    "WHEN list_contains(a, x) THEN true WHEN list_position(a, NULL) IS NOT NULL THEN NULL ELSE false END",
+    "CREATE OR REPLACE MACRO __la_slice_from(a, s) AS CASE WHEN s > 0 THEN s ELSE len(a) + s + 1 END",
+    "CREATE OR REPLACE MACRO __la_slice(a, s, n) AS CASE "
+    "WHEN s = 0 THEN error('INVALID_FUNCTION_ARGUMENT: SQL array indices start at 1') "
+    "WHEN n < 0 THEN error('INVALID_FUNCTION_ARGUMENT: Length must be greater than or equal to 0') "
+    "WHEN __la_slice_from(a, s) < 1 THEN list_slice(a, 1, 0) "
+    "ELSE list_slice(a, __la_slice_from(a, s), __la_slice_from(a, s) + n - 1) END",
+    "CREATE OR REPLACE MACRO __la_regexp_extract(s, p, g) AS CASE "
+    "WHEN NOT regexp_matches(s, p) THEN NULL "
+    "WHEN g > 0 AND regexp_extract(s, p, g) = '' THEN error('NOT_SUPPORTED: regexp_extract of a group "
+    "that matched the empty string (Trino tells an empty group from one that did not take part; "
+    "the local Athena engine cannot)') ELSE regexp_extract(s, p, g) END",
+    "CREATE OR REPLACE MACRO __la_json_array_length(j) AS "
+    "CASE WHEN TRY(json_type(j)) = 'ARRAY' THEN CAST(json_array_length(j) AS BIGINT) END",
+    "CREATE OR REPLACE MACRO __la_json_parse(s) AS CASE WHEN s IS NULL THEN NULL "
+    "WHEN NOT json_valid(s) THEN error('INVALID_FUNCTION_ARGUMENT: Cannot convert value to JSON: ''' "
+    "|| s || '''') WHEN json_type(s) = 'OBJECT' AND json_keys(s) <> list_sort(json_keys(s)) THEN "
+    "error('NOT_SUPPORTED: json_parse of an object whose keys are not in order (Trino sorts them; "
+    "the local Athena engine keeps them as written)') ELSE json(s) END",
+    "CREATE OR REPLACE MACRO __la_split(s, d) AS CASE WHEN d = '' THEN "
+    "error('INVALID_FUNCTION_ARGUMENT: The delimiter may not be the empty string') "
+    "ELSE string_split(s, d) END",
+    "CREATE OR REPLACE MACRO __la_upper(s) AS CASE WHEN contains(s, 'ß') THEN error('NOT_SUPPORTED: upper "
+    "of a string with ß (Java and DuckDB case it differently)') ELSE upper(s) END",
+    "CREATE OR REPLACE MACRO __la_lpad(s, n, p) AS CASE WHEN n < 0 OR n > 2147483647 THEN "
+    "error('INVALID_FUNCTION_ARGUMENT: Target length must be in the range [0..2147483647]') "
+    "WHEN p = '' THEN error('INVALID_FUNCTION_ARGUMENT: Padding string must not be empty') "
+    "ELSE lpad(s, CAST(n AS INTEGER), p) END",
+    "CREATE OR REPLACE MACRO __la_rpad(s, n, p) AS CASE WHEN n < 0 OR n > 2147483647 THEN "
+    "error('INVALID_FUNCTION_ARGUMENT: Target length must be in the range [0..2147483647]') "
+    "WHEN p = '' THEN error('INVALID_FUNCTION_ARGUMENT: Padding string must not be empty') "
+    "ELSE rpad(s, CAST(n AS INTEGER), p) END",
+    # Java's Math.cbrt is exact on perfect cubes; one Newton step makes DuckDB's pow-based cbrt agree.
+    "CREATE OR REPLACE MACRO __la_cbrt(x) AS CASE WHEN x = 0 OR isnan(x) OR isinf(x) THEN cbrt(x) "
+    "ELSE cbrt(x) - (cbrt(x) * cbrt(x) * cbrt(x) - x) / (3 * cbrt(x) * cbrt(x)) END",
     "CREATE OR REPLACE MACRO __la_unit(n, name) AS "
     "CASE WHEN n = 0 THEN NULL ELSE n || ' ' || name || CASE WHEN n = 1 THEN '' ELSE 's' END END",
     "CREATE OR REPLACE MACRO __la_hrs(s) AS coalesce(nullif(array_to_string(list_filter(["
@@ -132,10 +190,8 @@ MACROS = (
     "CREATE OR REPLACE MACRO url_extract_port(u) AS TRY_CAST(nullif(regexp_extract(__la_url_part(u, 4), "
     "'^([^@]*@)?(\\[[^\\]]*\\]|[^:]*)(:(\\d*))?$', 4), '') AS BIGINT)",
     "CREATE OR REPLACE MACRO url_extract_path(u) AS __la_url_part(u, 5)",
-    "CREATE OR REPLACE MACRO url_extract_query(u) AS "
-    "CASE WHEN regexp_matches(u, '^[^#]*\\?') THEN __la_url_part(u, 7) END",
-    "CREATE OR REPLACE MACRO url_extract_fragment(u) AS "
-    "CASE WHEN regexp_matches(u, '#') THEN __la_url_part(u, 9) END",
+    "CREATE OR REPLACE MACRO url_extract_query(u) AS __la_url_part(u, 7)",
+    "CREATE OR REPLACE MACRO url_extract_fragment(u) AS __la_url_part(u, 9)",
     "CREATE OR REPLACE MACRO url_extract_parameter(u, name) AS list_extract(list_transform(list_filter("
     "string_split(CASE WHEN regexp_matches(u, '^[^#]*\\?') THEN __la_url_part(u, 7) END, '&'), "
     "lambda p: split_part(p, '=', 1) = name), lambda p: CASE WHEN strpos(p, '=') > 0 "
@@ -309,14 +365,187 @@ _UNSUPPORTED_FUNCTIONS = {
 }
 
 
+_NOT_SUPPORTED_NODES: dict[type, str] = {
+    exp.Corr: "corr (DuckDB computes it with a different floating-point algorithm)",
+    exp.CovarSamp: "covar_samp (DuckDB computes it with a different floating-point algorithm)",
+    exp.CovarPop: "covar_pop (DuckDB computes it with a different floating-point algorithm)",
+    exp.JSONFormat: "json_format (Trino prints JSON canonically; DuckDB keeps it as stored)",
+    exp.JSONValue: "json_value (SQL/JSON path modes)",
+    exp.JSONExists: "json_exists (SQL/JSON path modes)",
+}
+_NOT_SUPPORTED_NAMES = {
+    "regr_slope": "regr_slope (DuckDB computes it with a different floating-point algorithm)",
+    "regr_intercept": "regr_intercept (DuckDB computes it with a different floating-point algorithm)",
+    "json_exists": "json_exists (SQL/JSON path modes)",
+    "json_query": "json_query (SQL/JSON path modes)",
+    "map_entries": "map_entries (DuckDB names the entry fields)",
+    "at_timezone": "at_timezone (DuckDB keeps no zone in a timestamp with time zone)",
+    "with_timezone": "with_timezone (DuckDB keeps no zone in a timestamp with time zone)",
+}
+_SIMPLE_FORMAT = re.compile(r"(%%|%-?\d*(\.\d+)?[sdfx]|[^%])*")
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)
+
+
+def _literal_text(node: exp.Expression | None) -> str | None:
+    return node.name if isinstance(node, exp.Literal) and node.is_string else None
+
+
+def _regex_checks(pattern: exp.Expression | None, group: exp.Expression | None, what: str) -> None:
+    """Literal patterns Trino and DuckDB treat differently are refused before they run."""
+    text = _literal_text(pattern)
+    if text is None:
+        return
+    try:
+        compiled = re.compile(text)
+    except re.error:
+        return  # DuckDB reports the bad pattern itself
+    if (
+        group is not None
+        and isinstance(group, exp.Literal)
+        and group.is_int
+        and int(group.name) > compiled.groups
+    ):
+        raise QueryFailed(
+            f"INVALID_FUNCTION_ARGUMENT: Pattern has {compiled.groups} groups. "
+            f"Cannot access group {group.name}"
+        )
+    if what and compiled.search("") is not None:
+        raise _not_supported(f"{what} with a pattern that matches the empty string")
+
+
 def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
     """The DuckDB form of one (already annotated) node, or None to keep it."""
+    for cls, why in _NOT_SUPPORTED_NODES.items():
+        if type(node) is cls:
+            raise _not_supported(why)
+    if isinstance(node, exp.JSONExtract) and re.match(r"^'?(lax|strict)\b", node.expression.sql()):
+        raise _not_supported("json_query (SQL/JSON path modes)")
+    if isinstance(node, exp.ApproxQuantile) and _is(node.this, *_INTEGRAL_PRECISION):
+        many = isinstance(node.args.get("quantile"), exp.Array)
+        return exp.Cast(this=node, to=exp.DataType.build("BIGINT[]" if many else "BIGINT", dialect=WRITE))
+    if isinstance(node, exp.GroupConcat) and node.args.get("separator") is None:
+        node.set("separator", exp.Literal.string(""))  # Trino's listagg default separator is empty
+        return None
+    if isinstance(node, exp.Grouping):
+        return exp.Cast(this=node, to=exp.DataType.build("INT"))
+    if isinstance(node, exp.ArrayMax):
+        return _call("__la_array_max", node.this)
+    if isinstance(node, exp.ArrayMin):
+        return _call("__la_array_min", node.this)
+    if isinstance(node, exp.ArrayPosition):
+        return _call("__la_array_position", node.this, node.expression)
+    if isinstance(node, exp.ArrayExcept):
+        return _call("__la_array_except", node.this, node.expression)
+    if isinstance(node, exp.ArrayContains):
+        return _call("__la_contains", node.this, node.expression)
+    if isinstance(node, exp.ArraySlice):
+        if node.args.get("step") is not None or node.args.get("end") is None:
+            raise _not_supported("slice with these arguments")
+        return _call("__la_slice", node.this, node.args["start"], node.args["end"])
+    if isinstance(node, exp.Reverse) and _is(node.this, T.ARRAY):
+        return _call("list_reverse", node.this)
+    bitwise = (exp.BitwiseAnd, exp.BitwiseOr, exp.BitwiseXor, exp.BitwiseLeftShift, exp.BitwiseRightShift)
+    if isinstance(node, (*bitwise, exp.BitwiseNot, exp.BitwiseAndAgg, exp.BitwiseOrAgg, exp.BitwiseXorAgg)):
+        return exp.Cast(this=node, to=exp.DataType.build("BIGINT"))
+    sign_type = _type(node.this) if isinstance(node, exp.Sign) else None
+    if sign_type is not None and sign_type.this in (*_INTEGRAL_PRECISION, *_FLOATING):
+        return exp.Cast(this=node, to=sign_type.copy())
+    if isinstance(node, exp.Cbrt):
+        return _call("__la_cbrt", node.this)
+    if isinstance(node, exp.Sum) and _is(node.this, *_INTEGRAL_PRECISION):
+        if isinstance(node.parent, exp.Window):
+            return None
+        return exp.Cast(this=node, to=exp.DataType.build("BIGINT"))
+    if (
+        isinstance(node, exp.Window)
+        and isinstance(node.this, exp.Sum)
+        and _is(node.this.this, *_INTEGRAL_PRECISION)
+    ):
+        return exp.Cast(this=node, to=exp.DataType.build("BIGINT"))
+    if isinstance(node, exp.Neg) and _is(node.this, T.BIGINT):
+        return exp.Cast(this=node, to=exp.DataType.build("BIGINT"))
+    if isinstance(node, exp.Round | exp.Trunc) and node.args.get("decimals") is not None:
+        ps = _decimal_ps(node.this) if _is(node.this, T.DECIMAL) else None
+        if ps:
+            p, s = ps
+            return exp.Cast(this=node, to=_dec_type(min(38, p + 1) if isinstance(node, exp.Round) else p, s))
+        if _is(node.this, T.DECIMAL):
+            raise _not_supported("round/truncate of a decimal whose precision is not known")
+    if isinstance(node, _COMPARISONS) and (_is(node.this, *_FLOATING) or _is(node.expression, *_FLOATING)):
+        a, b = node.this, node.expression
+        nan = exp.or_(_call("isnan", a.copy()), _call("isnan", b.copy()))
+        return exp.Case(
+            ifs=[exp.If(this=nan, true=exp.Boolean(this=isinstance(node, exp.NEQ)))], default=node
+        )
+    if isinstance(node, exp.DPipe | exp.Concat) and any(
+        isinstance(e, exp.Null) for e in node.iter_expressions()
+    ):
+        raise _not_supported("Concatenating a bare NULL (Trino types it as an array)")
+    if isinstance(node, exp.RegexpExtract):
+        group = node.args.get("group")
+        _regex_checks(node.expression, group, "")
+        return _call("__la_regexp_extract", node.this, node.expression, group or exp.Literal.number(0))
+    if isinstance(node, exp.RegexpReplace):
+        _regex_checks(node.expression, None, "regexp_replace")
+        repl = node.args.get("replacement")
+        text = _literal_text(repl)
+        if repl is not None and text is None:
+            raise _not_supported("regexp_replace with a replacement that is not a literal")
+        if text is not None:  # Java's $1 group references are RE2's \1
+            node.set(
+                "replacement", exp.Literal.string(re.sub(r"\$(\d)", r"\\\1", text.replace("\\", "\\\\")))
+            )
+        return None
+    if isinstance(node, exp.RegexpExtractAll | exp.RegexpSplit | exp.RegexpCount):
+        _regex_checks(node.expression, node.args.get("group"), node.key)
+        return None
+    if isinstance(node, exp.Split):
+        if node.args.get("limit") is not None:
+            raise _not_supported("split with a limit")
+        return _call("__la_split", node.this, node.expression)
+    if isinstance(node, exp.Format):
+        fmt = _literal_text(node.this)
+        if fmt is None or not _SIMPLE_FORMAT.fullmatch(fmt):
+            raise _not_supported("format with this format string")
+        return _call("printf", node.this, *node.expressions)
+    if isinstance(node, exp.Upper):
+        return _call("__la_upper", node.this)
+    if isinstance(node, exp.Pad) and node.args.get("fill_pattern") is not None:
+        name = "__la_lpad" if node.args.get("is_left") else "__la_rpad"
+        return _call(name, node.this, node.expression, node.args["fill_pattern"])
+    if isinstance(node, exp.ParseJSON):
+        return _call("__la_json_parse", node.this)
+    if isinstance(node, exp.AtTimeZone):
+        # Sessions are UTC, so AT TIME ZONE 'UTC' is the same instant as a timestamp with time zone.
+        if (_literal_text(node.args.get("zone")) or "").upper() == "UTC":
+            return exp.Cast(this=node.this, to=exp.DataType.build("TIMESTAMPTZ"))
+        raise _not_supported(
+            "AT TIME ZONE other than 'UTC' (DuckDB keeps no zone in a timestamp with time zone)"
+        )
+    if isinstance(node, exp.UnixToTime) and node.args.get("zone") is not None:
+        raise _not_supported("from_unixtime with a time zone")
+    if (
+        isinstance(node, exp.Interval)
+        and isinstance(node.parent, exp.Alias | exp.Select)
+        and node.text("unit").lower() in ("year", "month")
+    ):
+        raise _not_supported("An interval year to month as a result column")
+    if isinstance(node, exp.Sub) and _is(node.this, T.DATE) and _is(node.expression, T.DATE):
+        return _call("to_days", exp.Cast(this=node, to=exp.DataType.build("INT")))
+    if isinstance(node, exp.TryCast) and node.to.this in (T.ARRAY, T.MAP, T.STRUCT):
+        raise _not_supported("TRY_CAST to an array, map or row (Trino fails the whole value)")
     if isinstance(node, exp.Typeof):
         raise _not_supported(_UNSUPPORTED_FUNCTIONS["typeof"])
     if isinstance(node, exp.Anonymous):
         name = node.name.lower()
         if name in _UNSUPPORTED_FUNCTIONS:
             raise _not_supported(_UNSUPPORTED_FUNCTIONS[name])
+        if name in _NOT_SUPPORTED_NAMES:
+            raise _not_supported(_NOT_SUPPORTED_NAMES[name])
+        if name == "millisecond" and node.expressions:
+            return exp.Mod(this=node, expression=exp.Literal.number(1000))
+        if name == "json_array_length" and node.expressions:
+            return _call("__la_json_array_length", node.expressions[0])
         if name == "format_datetime":
             fmt = node.expressions[1] if len(node.expressions) > 1 else None
             if not (isinstance(fmt, exp.Literal) and fmt.is_string):
@@ -354,8 +583,10 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
         if len(node.expressions) != 1:
             return None
         index = node.expressions[0]
-        if not node.args.get("offset") and isinstance(index, exp.Literal) and index.is_int:
-            index = exp.Literal.number(int(index.name) + 1)  # sqlglot stores literal subscripts 0-based
+        literal = index.this if isinstance(index, exp.Neg) else index
+        if not node.args.get("offset") and isinstance(literal, exp.Literal) and literal.is_int:
+            value = -int(literal.name) if isinstance(index, exp.Neg) else int(literal.name)
+            index = exp.Literal.number(value + 1)  # sqlglot stores literal subscripts 0-based
         if _is(node.this, T.MAP):
             return None if node.args.get("safe") else _call("__la_map_subscript", node.this, index)
         if _is(node.this, T.STRUCT):
@@ -391,10 +622,22 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
             return exp.Cast(this=node.this, to=_dec_type(p, s))
     if isinstance(node, exp.Cast | exp.TryCast):
         to = node.to
-        if to.this in (T.VARCHAR, T.TEXT, T.CHAR) and _is(node.this, T.DOUBLE):
+        text_target = to.this in (T.VARCHAR, T.TEXT, T.CHAR)
+        if text_target and _is(node.this, T.JSON):
+            raise _not_supported("CAST of JSON to varchar")
+        if text_target and to.expressions and to.this == T.VARCHAR:
+            n = int(to.expressions[0].name)
+            if _is(node.this, T.VARCHAR, T.TEXT, T.CHAR):
+                return _call("substr", node.this, exp.Literal.number(1), exp.Literal.number(n))
+            bare = node.copy()
+            bare.set("to", exp.DataType.build("VARCHAR"))
+            return _call("__la_fit_varchar", _rewrite_one(bare) or bare, exp.Literal.number(n))
+        if to.this == T.BOOLEAN and _is(node.this, T.VARCHAR, T.TEXT):
+            return _call("__la_to_boolean", node.this)
+        if text_target and _is(node.this, *_FLOATING):
             return _call("__la_double_text", node.this)
-        if to.this in (T.VARCHAR, T.TEXT, T.CHAR) and _is(node.this, T.FLOAT):
-            return _call("__la_double_text", node.this)
+        if text_target and _type(node.this) is None and not isinstance(node.this, exp.Null):
+            return _call("__la_to_varchar", node.this)
         if to.this in _INTEGRAL_PRECISION and _is(node.this, *_FLOATING):
             # Trino rounds half away from zero; DuckDB's cast rounds half to even.
             return node.__class__(this=exp.Round(this=node.this), to=to)
@@ -414,6 +657,8 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
     if isinstance(node, exp.Mod):
         if _is(node.this, *_FLOATING) or _is(node.expression, *_FLOATING):
             return _call("__la_double_mod", node.this, node.expression)
+        if _is(node.this, T.DECIMAL) or _is(node.expression, T.DECIMAL):
+            raise _not_supported("The modulus of decimals")
         return None
     if isinstance(node, exp.Window) and isinstance(node.this, exp.Avg):
         return _decimal_avg(node.this, node)
@@ -464,6 +709,25 @@ def _decimal_avg(avg: exp.Avg, window: exp.Window | None) -> exp.Expression | No
     return exp.Cast(this=call, to=_dec_type(p, s))
 
 
+def _literal_type(self: Any, literal: exp.Literal) -> exp.Literal:
+    """Trino's literal types: 1.50 is decimal(3,2) (sqlglot says double), 3000000000 is bigint."""
+    text = literal.name
+    if literal.is_string:
+        self._set_type(literal, T.VARCHAR)
+    elif re.fullmatch(r"\d+", text):
+        self._set_type(literal, T.INT if int(text) <= 2147483647 else T.BIGINT)
+    elif re.fullmatch(r"\d*\.\d*", text):
+        whole, frac = text.split(".")
+        p, s = max(len(whole.lstrip("0")) + len(frac), 1), len(frac)
+        self._set_type(literal, exp.DataType.build(f"DECIMAL({p}, {s})") if p <= 38 else T.DOUBLE)
+    else:
+        self._set_type(literal, T.DOUBLE)
+    return literal
+
+
+_METADATA = {**Dialect.get_or_raise(READ).EXPRESSION_METADATA, exp.Literal: {"annotator": _literal_type}}
+
+
 def _annotate(tree: exp.Expression, schema: dict[str, dict[str, str]]) -> None:
     """Types on every node sqlglot can type; columns get theirs from `schema` (view -> column -> type).
 
@@ -484,7 +748,7 @@ def _annotate(tree: exp.Expression, schema: dict[str, dict[str, str]]) -> None:
             identify=False,
         )
     try:
-        annotate_types(twin, schema=schema or None, dialect=READ)
+        annotate_types(twin, schema=schema or None, dialect=READ, expression_metadata=_METADATA)
     except Exception:
         return
     for node in twin.walk():
@@ -507,3 +771,174 @@ def translate(tree: exp.Expression, schema: dict[str, dict[str, str]] | None = N
             else:
                 parent.set(key, new, index)
     return tree
+
+
+# --- functions Trino has ------------------------------------------------------------------------------
+
+_FUNCTIONS_FILE = Path(__file__).with_name("trino_functions.txt")
+# Names followed by "(" that are syntax or special forms rather than functions SHOW FUNCTIONS lists.
+_SYNTAX = {
+    "if",
+    "try",
+    "nullif",
+    "coalesce",
+    "cast",
+    "try_cast",
+    "grouping",
+    "extract",
+    "position",
+    "format",
+    "current_user",
+    "json_value",
+    "json_query",
+    "json_exists",
+    "json_object",
+    "json_array",
+    "row",
+    "array",
+    "map",
+    "decimal",
+    "varchar",
+    "char",
+    "timestamp",
+    "time",
+    "interval",
+    "varbinary",
+    "in",
+    "exists",
+    "values",
+    "unnest",
+    "over",
+    "filter",
+    "within",
+    "group",
+    "sets",
+    "cube",
+    "rollup",
+    "lateral",
+    "using",
+    "on",
+    "and",
+    "or",
+    "not",
+    "when",
+    "then",
+    "else",
+    "case",
+    "select",
+    "from",
+    "where",
+    "by",
+    "as",
+    "join",
+    "distinct",
+    "all",
+    "union",
+    "intersect",
+    "except",
+    "with",
+    "table",
+    "like",
+    "between",
+    "is",
+    "into",
+    "view",
+    "partitioned_by",
+    "bucketed_by",
+    "ordinality",
+    "window",
+    "partition",
+    "order",
+    "rows",
+    "range",
+    "groups",
+    "preceding",
+    "following",
+    "current",
+    "zone",
+    "at",
+    "precision",
+    "double",
+    "real",
+    "integer",
+    "int",
+    "bigint",
+    "smallint",
+    "tinyint",
+    "boolean",
+    "date",
+    "ipaddress",
+    "uuid",
+    "json",
+    "return",
+    "end",
+    "limit",
+    "offset",
+    "fetch",
+    "having",
+    "recursive",
+    "set",
+    "tablesample",
+    "bernoulli",
+    "system",
+    "to",
+    "any",
+    "some",
+    "escape",
+    "substring",
+    "trim",
+    "normalize",
+    "localtime",
+    "localtimestamp",
+}
+
+
+@functools.cache
+def trino_functions() -> frozenset[str]:
+    lines = _FUNCTIONS_FILE.read_text().splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def check_functions(sql: str) -> None:
+    """FUNCTION_NOT_FOUND, as Trino says it, for a call to a function Trino does not have.
+
+    DuckDB has many functions Trino lacks (string_agg, set_agg, left, ...); sqlglot passes them through,
+    so without this check the local Athena would answer queries Athena rejects.
+    """
+    tokens = Dialect.get_or_raise(READ).tokenize(sql)
+    known = trino_functions()
+    for i, tok in enumerate(tokens[:-1]):
+        if tokens[i + 1].token_type != TokenType.L_PAREN or tok.token_type in (
+            TokenType.STRING,
+            TokenType.NUMBER,
+        ):
+            continue
+        if tok.token_type == TokenType.VAR and tok.text.startswith('"'):
+            continue
+        prev = tokens[i - 1] if i else None
+        if prev is not None and (
+            prev.token_type in (TokenType.R_PAREN, TokenType.VAR, TokenType.ALIAS, TokenType.DOT)
+            or prev.text.upper() in ("TABLE", "INTO", "VIEW", "WITH", "EXISTS", "JOIN", "FROM", "ON")
+            or (prev.token_type == TokenType.COMMA and _in_with_clause(tokens, i))
+        ):
+            continue  # an alias's column list (t(x)), a table's column list, a CTE's, a qualified name
+        name = tok.text.lower()
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or name in _SYNTAX or name in known:
+            continue
+        where = f"{tok.line}:{tok.col - len(tok.text) + 1}"
+        raise QueryFailed(f"FUNCTION_NOT_FOUND: line {where}: Function '{name}' not registered")
+
+
+def _in_with_clause(tokens: list[Any], i: int) -> bool:
+    """Whether position i follows WITH at depth 0 and precedes the main SELECT (a CTE name)."""
+    depth = 0
+    for tok in reversed(tokens[:i]):
+        if tok.token_type == TokenType.R_PAREN:
+            depth += 1
+        elif tok.token_type == TokenType.L_PAREN:
+            depth -= 1
+        elif depth == 0 and tok.token_type == TokenType.WITH:
+            return True
+        elif depth == 0 and tok.token_type == TokenType.SELECT:
+            return False
+    return False
