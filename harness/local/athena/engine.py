@@ -517,6 +517,11 @@ class _Session:
         if m:  # raised by a translation macro in Trino's words
             data = m.group(1) in ("INVALID_FUNCTION_ARGUMENT", "DIVISION_BY_ZERO")
             return QueryFailed(msg, error_type=DATA_ERROR if data else USER_ERROR)
+        for pattern, name in _DUCKDB_ERROR_NAMES:
+            if pattern.search(msg):
+                return QueryFailed(
+                    f"{name}: {msg}", error_type=DATA_ERROR if name != "TYPE_MISMATCH" else USER_ERROR
+                )
         if msg.startswith("Division by zero"):
             return QueryFailed("DIVISION_BY_ZERO: Division by zero", error_type=DATA_ERROR)
         m = re.search(r'Referenced column "([^"]+)" not found|does not have a column named "([^"]+)"', msg)
@@ -554,6 +559,29 @@ class _Session:
             return QueryFailed(f"SYNTAX_ERROR: line 1:1: {msg}")
         return QueryFailed(f"GENERIC_INTERNAL_ERROR: {msg}", category=SYSTEM, error_type=INTERNAL_ERROR)
 
+
+# DuckDB's messages for failures Trino reports under these names.
+_DUCKDB_ERROR_NAMES = [
+    (re.compile(p), name)
+    for p, name in (
+        (r"^Could not choose a best candidate function for the function call \"[-+*/%]", "TYPE_MISMATCH"),
+        (r"^Could not convert string '.*' to (INT|BIGINT|DOUBLE|DECIMAL|BOOL)", "INVALID_CAST_ARGUMENT"),
+        (r"^Type DOUBLE with value .* can't be cast", "INVALID_CAST_ARGUMENT"),
+        (r"must appear in the GROUP BY clause or be used in an aggregate", "EXPRESSION_NOT_AGGREGATE"),
+        (r"^Referenced table \"[^\"]+\" not found", "COLUMN_NOT_FOUND"),
+        (r"^ORDER term out of range", "INVALID_COLUMN_REFERENCE"),
+        (r"^Could not find key \"[^\"]+\" in struct", "INVALID_COLUMN_REFERENCE"),
+        (r"^Could not parse string \".*\" according to format specifier", "INVALID_FUNCTION_ARGUMENT"),
+        (r"^Epoch seconds out of range", "INVALID_FUNCTION_ARGUMENT"),
+        (r"^Invalid UTF8 Codepoint", "INVALID_FUNCTION_ARGUMENT"),
+        (r"^Map keys must be unique", "INVALID_FUNCTION_ARGUMENT"),
+        (
+            r"^(missing \]|missing \)|invalid escape|bad repetition|invalid character class)",
+            "INVALID_FUNCTION_ARGUMENT",
+        ),
+        (r"^TRY can not be used in combination with a volatile function", "NOT_SUPPORTED"),
+    )
+]
 
 # Error names the translation macros raise with DuckDB's error(); they pass through as Athena's.
 _RAISED = re.compile(r"^(NOT_SUPPORTED|INVALID_FUNCTION_ARGUMENT|DIVISION_BY_ZERO|INVALID_CAST_ARGUMENT): ")

@@ -209,6 +209,13 @@ MACROS = (
     "CREATE OR REPLACE MACRO nan() AS CAST('NaN' AS DOUBLE)",
     "CREATE OR REPLACE MACRO infinity() AS CAST('Infinity' AS DOUBLE)",
     "CREATE OR REPLACE MACRO is_nan(x) AS isnan(x)",
+    "CREATE OR REPLACE MACRO every(x) AS bool_and(x)",
+    "CREATE OR REPLACE MACRO e() AS exp(1.0::DOUBLE)",
+    "CREATE OR REPLACE MACRO current_timezone() AS 'UTC'",
+    "CREATE OR REPLACE MACRO array_union(a, b) AS __la_array_distinct(list_concat(a, b))",
+    "CREATE OR REPLACE MACRO arrays_overlap(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL "
+    "WHEN len(list_intersect(a, b)) > 0 THEN true "
+    "WHEN list_position(a, NULL) IS NOT NULL OR list_position(b, NULL) IS NOT NULL THEN NULL ELSE false END",
     "CREATE OR REPLACE MACRO is_finite(x) AS isfinite(x)",
     "CREATE OR REPLACE MACRO is_infinite(x) AS isinf(x)",
     "CREATE OR REPLACE MACRO hamming_distance(a, b) AS CASE WHEN length(a) <> length(b) THEN "
@@ -256,6 +263,8 @@ def _type(node: exp.Expression | None) -> exp.DataType | None:
 
 
 def _is(node: exp.Expression | None, *kinds: Any) -> bool:
+    if isinstance(node, exp.Anonymous) and node.name.lower() in ("nan", "infinity") and not node.expressions:
+        return T.DOUBLE in kinds  # the macros sqlglot cannot type
     t = _type(node)
     return t is not None and t.this in kinds
 
@@ -471,6 +480,15 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
             return exp.Cast(this=node, to=_dec_type(min(38, p + 1) if isinstance(node, exp.Round) else p, s))
         if _is(node.this, T.DECIMAL):
             raise _not_supported("round/truncate of a decimal whose precision is not known")
+    numeric = (*_INTEGRAL_PRECISION, *_FLOATING, T.DECIMAL)
+    if isinstance(node, _COMPARISONS) and (
+        (_is(node.this, T.VARCHAR) and _is(node.expression, *numeric))
+        or (_is(node.expression, T.VARCHAR) and _is(node.this, *numeric))
+    ):  # DuckDB casts one side implicitly; Trino refuses to compare text with numbers
+        raise QueryFailed(
+            f"TYPE_MISMATCH: Cannot apply operator: {node.this.type.sql().lower()} {node.key} "
+            f"{node.expression.type.sql().lower()}"
+        )
     if isinstance(node, _COMPARISONS) and (_is(node.this, *_FLOATING) or _is(node.expression, *_FLOATING)):
         a, b = node.this, node.expression
         nan = exp.or_(_call("isnan", a.copy()), _call("isnan", b.copy()))
@@ -757,8 +775,41 @@ def _annotate(tree: exp.Expression, schema: dict[str, dict[str, str]]) -> None:
             original.type = node.type
 
 
+def _check_where_aliases(tree: exp.Expression, schema: dict[str, dict[str, str]]) -> None:
+    """Trino does not let WHERE see the select list's aliases; DuckDB does, so refuse it as Trino does.
+
+    Only when every source of the SELECT has known columns (a table view, an aliased VALUES or
+    subquery with a column list) and none of them has the name.
+    """
+    for select in tree.find_all(exp.Select):
+        where = select.args.get("where")
+        if where is None:
+            continue
+        aliases = {p.alias.lower() for p in select.expressions if isinstance(p, exp.Alias)}
+        if not aliases:
+            continue
+        sources: set[str] = set()
+        for source in [select.args.get("from_"), *(select.args.get("joins") or [])]:
+            item = source.this if source is not None else None
+            if isinstance(item, exp.Table) and item.name in schema:
+                sources |= {c.lower() for c in schema[item.name]}
+                continue
+            alias = item.args.get("alias") if item is not None else None
+            columns = alias.columns if isinstance(alias, exp.TableAlias) else []
+            if not columns:
+                return  # a source of unknown columns: no verdict
+            sources |= {c.name.lower() for c in columns}
+        for col in where.find_all(exp.Column):
+            if col.table or col.find_ancestor(exp.Select) is not select:
+                continue
+            name = col.name.lower()
+            if name in aliases and name not in sources:
+                raise QueryFailed(f"COLUMN_NOT_FOUND: line 1:1: Column '{col.name}' cannot be resolved")
+
+
 def translate(tree: exp.Expression, schema: dict[str, dict[str, str]] | None = None) -> exp.Expression:
     """Rewrites an Athena AST in place into one whose DuckDB rendering has Trino's semantics."""
+    _check_where_aliases(tree, schema or {})
     _annotate(tree, schema or {})
     # Post-order: children are rewritten before their parents, whose types were taken beforehand.
     for node in reversed(list(tree.walk())):
