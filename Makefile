@@ -13,7 +13,7 @@ PYTEST_ARGS ?= -n auto
 
 export TARGET
 
-.PHONY: help venv compliance-venv tools zips lint fmt test unit verify compliance clean lock smoke drift
+.PHONY: help venv compliance-venv tools zips lint fmt test unit verify compliance clean lock smoke drift fidelity
 
 help: ## list targets
 	@grep -E '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ test: venv compliance-venv tools ## the full test suite (what .ci/run runs)
 
 unit: venv ## the fast unit suite only
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+fidelity: venv ## the Athena SQL corpus on the local Athena against Trino; writes docs/fidelity.md
+	@$(PY) -m harness.local.athena.fidelity $(if $(TRINO_URL),--trino $(TRINO_URL) $(if $(RECORD),--record))
 
 verify: venv compliance-venv tools ## the main job: lint, validate, plans, gates, unit + local integration; summary + report
 	@$(PY) -m harness.commands.verify

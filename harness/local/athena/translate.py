@@ -78,6 +78,8 @@ MACROS = (
     "CASE WHEN a IS NULL THEN NULL ELSE coalesce(CAST(list_position(a, x) AS BIGINT), 0) END",
     "CREATE OR REPLACE MACRO __la_array_except(a, b) AS "
     "list_filter(__la_array_distinct(a), lambda x: NOT list_contains(b, x))",
+    "CREATE OR REPLACE MACRO __la_array_intersect(a, b) AS "
+    "list_filter(__la_array_distinct(a), lambda x: list_contains(b, x))",
     "CREATE OR REPLACE MACRO __la_contains(a, x) AS CASE WHEN a IS NULL OR x IS NULL THEN NULL "
     "WHEN list_contains(a, x) THEN true WHEN list_position(a, NULL) IS NOT NULL THEN NULL ELSE false END",
     "CREATE OR REPLACE MACRO __la_slice_from(a, s) AS CASE WHEN s > 0 THEN s ELSE len(a) + s + 1 END",
@@ -147,10 +149,16 @@ MACROS = (
     "END",
     "CREATE OR REPLACE MACRO __la_sequence(start, stop, step) AS coalesce("
     "__la_sequence_check(start, stop, step, (stop - start) // step + 1), "
-    "generate_series(CAST(start AS BIGINT), CAST(stop AS BIGINT), CAST(step AS BIGINT)))",
+    "generate_series(CAST(start AS BIGINT), CAST(__la_sequence_stop(start, stop, step) AS BIGINT), "
+    "CAST(step AS BIGINT)))",
+    # The stop is clamped so that constant folding never builds an oversized series before the check.
+    "CREATE OR REPLACE MACRO __la_sequence_stop(start, stop, step) AS "
+    "CASE WHEN step = 0 OR (stop - start) // step + 1 > 10000 THEN start ELSE stop END",
     "CREATE OR REPLACE MACRO __la_date_sequence(start, stop, step) AS coalesce("
     "__la_sequence_check(start, stop, step, (stop - start) // step + 1), "
-    "CAST(generate_series(CAST(start AS TIMESTAMP), CAST(stop AS TIMESTAMP), to_days(step)) AS DATE[]))",
+    "CAST(generate_series(CAST(start AS TIMESTAMP), "
+    "CAST(__la_sequence_stop(start, stop, step) AS TIMESTAMP), "
+    "to_days(CASE WHEN step = 0 THEN 1 ELSE step END)) AS DATE[]))",
     "CREATE OR REPLACE MACRO __la_array_distinct(a) AS list_filter(a, lambda x, i: list_position(a, x) = i)",
     "CREATE OR REPLACE MACRO __la_from_iso8601_timestamp(s) AS CASE WHEN s IS NULL THEN NULL "
     f"WHEN NOT regexp_full_match(s, '{_ISO_TS}') THEN CASE "
@@ -443,6 +451,8 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
         return _call("__la_array_min", node.this)
     if isinstance(node, exp.ArrayPosition):
         return _call("__la_array_position", node.this, node.expression)
+    if isinstance(node, exp.ArrayIntersect) and len(node.expressions) == 2:
+        return _call("__la_array_intersect", *node.expressions)
     if isinstance(node, exp.ArrayExcept):
         return _call("__la_array_except", node.this, node.expression)
     if isinstance(node, exp.ArrayContains):
