@@ -343,6 +343,12 @@ _JODA = {
     "EEE": "%a",
     "a": "%p",
     "DDD": "%j",
+    "d": "%-d",
+    "M": "%-m",
+    "H": "%-H",
+    "h": "%-I",
+    "m": "%-M",
+    "s": "%-S",
 }
 
 
@@ -472,11 +478,11 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
     if isinstance(node, exp.Cbrt):
         return _call("__la_cbrt", node.this)
     if isinstance(node, exp.Sum) and _is(node.this, *_INTEGRAL_PRECISION):
-        if isinstance(node.parent, exp.Window):
+        if isinstance(node.parent, exp.Window | exp.Filter):
             return None
         return exp.Cast(this=node, to=exp.DataType.build("BIGINT"))
     if (
-        isinstance(node, exp.Window)
+        isinstance(node, exp.Window | exp.Filter)
         and isinstance(node.this, exp.Sum)
         and _is(node.this.this, *_INTEGRAL_PRECISION)
     ):
