@@ -13,15 +13,19 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.console import say
+from harness.errors import HarnessError, entry_point
 from harness.iac.tofu import resolve
 from harness.iac.workspace import Workspace
-from harness.local.aws import LocalAws
 from harness.paths import repo_root, work_dir
+from harness.targets.environment import plan_json_path
+from harness.targets.target import open_target
 
 ENVS = ("dev", "staging", "prod")
 
@@ -32,6 +36,15 @@ class PhaseResult:
     ok: bool
     seconds: float
     detail: str = ""
+    started: float = 0.0  # seconds after verify began
+
+
+# Phases that can overlap run in lanes, each lane in order: the integration suite (the longest, and the
+# one whose time is mostly waiting on subprocesses) beside everything else.
+LANES: tuple[tuple[str, ...], ...] = (
+    ("integration",),
+    ("lint", "validate", "plans", "compliance", "unit"),
+)
 
 
 @dataclass
@@ -41,7 +54,7 @@ class Context:
 
 
 def _say(msg: str) -> None:
-    print(f"[verify] {msg}", file=sys.stderr, flush=True)
+    say("verify", msg)
 
 
 def _run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[bool, str]:
@@ -63,7 +76,7 @@ def phase_lint(ctx: Context) -> str:
     }
     failed = [name for name, cmd in checks.items() if not _run(cmd)[0]]
     if failed:
-        raise RuntimeError(f"{', '.join(failed)} reported problems")
+        raise HarnessError(f"{', '.join(failed)} reported problems")
     return "ruff, ruff format, tofu fmt clean"
 
 
@@ -80,7 +93,7 @@ def phase_validate(ctx: Context) -> str:
     ws.init()
     result = ws.validate()
     if not result["valid"]:
-        raise RuntimeError(json.dumps(result["diagnostics"], indent=1))
+        raise HarnessError(json.dumps(result["diagnostics"], indent=1))
     return f"valid ({result.get('warning_count', 0)} warnings)"
 
 
@@ -89,10 +102,11 @@ def phase_plans(ctx: Context) -> str:
     from harness.gates.compliance import plan_env
 
     zips, counts, plans = _zips(), {}, {}
-    with LocalAws(with_athena=False) as local:
+    with open_target("local", athena=False) as local:
+        assert local.endpoints is not None
         for env in ctx.envs:
-            out = work_dir() / "plans" / f"{env}.json"
-            plan_env(env, local.aws, zips, name=f"verify-plan-{env}", out=out)
+            out = plan_json_path(env)
+            plan_env(env, local.endpoints.aws, zips, name=f"verify-plan-{env}", out=out)
             plan = json.loads(out.read_text(encoding="utf-8"))
             counts[env] = sum(1 for rc in plan["resource_changes"] if "create" in rc["change"]["actions"])
             plans[env] = str(out)
@@ -106,7 +120,7 @@ def phase_compliance(ctx: Context) -> str:
 
     plans = ctx.facts.get("plans")
     if not isinstance(plans, dict) or not plans:
-        raise RuntimeError("no plans to gate: the plans phase did not run or failed")
+        raise HarnessError("no plans to gate: the plans phase did not run or failed")
     results, failed = [], []
     for env, path in plans.items():
         report = run_gates(Path(path))
@@ -116,7 +130,7 @@ def phase_compliance(ctx: Context) -> str:
             print(report.summary(), file=sys.stderr)
             failed.append(f"{env} ({', '.join(report.failed)})")
     if failed:
-        raise RuntimeError(f"gates failed on {'; '.join(failed)}")
+        raise HarnessError(f"gates failed on {'; '.join(failed)}")
     return "features passed: " + ", ".join(results)
 
 
@@ -126,7 +140,7 @@ def _pytest(paths: list[str], env: dict[str, str] | None = None) -> str:
     )
     last = out.splitlines()[-1] if out else ""
     if not ok:
-        raise RuntimeError(last)
+        raise HarnessError(last)
     return last
 
 
@@ -165,7 +179,17 @@ def phase_integration(ctx: Context) -> str:
         result = _pytest(["tests/integration"], env={COUNTS_FILE_ENV: str(counts)})
     finally:
         ctx.facts["counts"] = read_counts(counts)
+    check_invariants(ctx.facts["counts"])  # type: ignore[arg-type]
     return f"{result}; {counts_line(ctx.facts['counts'])}"  # type: ignore[arg-type]
+
+
+def check_invariants(rows: list[dict[str, object]]) -> None:
+    """InvariantBroken naming each broken invariant and its day, over the counts the suite recorded."""
+    from harness.pipeline.invariants import InvariantBroken, broken
+
+    found = [f"{row['ingest_dt']} ({row.get('scenario')}): {b}" for row in rows for b in broken(row)]
+    if found:
+        raise InvariantBroken("invariant broken: " + "; ".join(found))
 
 
 PHASES: dict[str, Callable[[Context], str]] = {
@@ -224,21 +248,30 @@ def counts_table(rows: list[dict[str, object]]) -> list[str]:
 
 
 def write_report(
-    results: list[PhaseResult], path: Path, counts: list[dict[str, object]] | None = None
+    results: list[PhaseResult],
+    path: Path,
+    counts: list[dict[str, object]] | None = None,
+    wall: float | None = None,
+    critical: tuple[str, ...] = (),
 ) -> None:
     lines = [
         "# make verify",
         "",
         f"Run at {time.strftime('%Y-%m-%d %H:%M:%S %Z')}.",
         "",
-        "| phase | result | seconds | detail |",
-        "|---|---|---|---|",
+        "| phase | result | started at (s) | seconds | detail |",
+        "|---|---|---|---|---|",
     ]
     for r in results:
         detail = r.detail.replace("\n", " ").replace("|", "\\|")[:300]
-        lines.append(f"| {r.name} | {'passed' if r.ok else 'FAILED'} | {r.seconds:.1f} | {detail} |")
+        lines.append(
+            f"| {r.name} | {'passed' if r.ok else 'FAILED'} | {r.started:.1f} | {r.seconds:.1f} | {detail} |"
+        )
     total = sum(r.seconds for r in results)
-    lines += ["", f"Total: {total:.1f} s."]
+    wall = total if wall is None else wall
+    lines += ["", f"Wall time: {wall:.1f} s (phases add up to {total:.1f} s; overlapping lanes)."]
+    if critical:
+        lines.append(f"Critical path: {' -> '.join(critical)}.")
     path.parent.mkdir(parents=True, exist_ok=True)
     if counts:
         chart = path.with_name("verify-gold.svg")
@@ -256,6 +289,43 @@ def write_report(
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def run_phase(name: str, ctx: Context, began: float) -> PhaseResult:
+    _say(f"{name} ...")
+    started = time.monotonic()
+    try:
+        detail, ok = PHASES[name](ctx), True
+    except Exception as exc:  # a failed phase is reported, and the next phases still run
+        named = str(exc) if isinstance(exc, HarnessError) else f"{type(exc).__name__}: {exc}"
+        detail, ok = named, False
+    result = PhaseResult(name, ok, time.monotonic() - started, detail, started - began)
+    first_line = detail.splitlines()[0][:200] if detail else ""
+    _say(f"{name}: {'passed' if ok else 'FAILED'} in {result.seconds:.1f}s — {first_line}")
+    return result
+
+
+def run_lanes(wanted: list[str], ctx: Context) -> tuple[list[PhaseResult], float, tuple[str, ...]]:
+    """Each lane's wanted phases in order, the lanes side by side; returns the results in the order
+    asked for, the wall time and the lane that took longest (the critical path)."""
+    began = time.monotonic()
+    lanes = [tuple(p for p in lane if p in wanted) for lane in LANES]
+    lanes = [lane for lane in lanes if lane]
+    done: dict[str, PhaseResult] = {}
+    lane_seconds: dict[tuple[str, ...], float] = {}
+
+    def run_lane(lane: tuple[str, ...]) -> None:
+        for name in lane:
+            done[name] = run_phase(name, ctx, began)
+        lane_seconds[lane] = time.monotonic() - began
+
+    threads = [threading.Thread(target=run_lane, args=(lane,), name="-".join(lane)) for lane in lanes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    critical = max(lane_seconds, key=lambda lane: lane_seconds[lane])
+    return [done[name] for name in wanted], time.monotonic() - began, critical
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness.commands.verify", description=__doc__)
     parser.add_argument("--only", default=",".join(PHASES), help="comma-separated phases to run")
@@ -266,28 +336,23 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown phase(s) {unknown}; choose from {list(PHASES)}")
     ctx = Context(envs=tuple(e.strip() for e in args.envs.split(",") if e.strip()))
-    results = []
-    for name in wanted:
-        _say(f"{name} ...")
-        started = time.monotonic()
-        try:
-            detail, ok = PHASES[name](ctx), True
-        except Exception as exc:  # a failed phase is reported, and the next phases still run
-            detail, ok = f"{type(exc).__name__}: {exc}", False
-        results.append(PhaseResult(name, ok, time.monotonic() - started, detail))
-        first_line = detail.splitlines()[0][:200] if detail else ""
-        _say(f"{name}: {'passed' if ok else 'FAILED'} in {results[-1].seconds:.1f}s — {first_line}")
+    return entry_point("verify", lambda: run_phases(wanted, ctx))
+
+
+def run_phases(wanted: list[str], ctx: Context) -> int:
+    """The wanted phases in their lanes (a failed one does not stop the next), then the summary and report."""
+    results, wall, critical = run_lanes(wanted, ctx)
     report = work_dir() / "verify-report.md"
     counts = ctx.facts.get("counts")
     counts = counts if isinstance(counts, list) else []
-    write_report(results, report, counts)
+    write_report(results, report, counts, wall=wall, critical=critical)
     print("\nmake verify summary")
     for r in results:
         first = r.detail.splitlines()[0][:90] if r.detail else ""
-        print(f"  {'PASS' if r.ok else 'FAIL'}  {r.name:<12} {r.seconds:7.1f}s  {first}")
+        print(f"  {'PASS' if r.ok else 'FAIL'}  {r.name:<12} {r.started:6.1f}s +{r.seconds:6.1f}s  {first}")
     if counts:
         print(f"  row counts   {counts_line(counts)}")
-    print(f"  total {sum(r.seconds for r in results):.1f}s; report: {report}")
+    print(f"  wall {wall:.1f}s; critical path: {' -> '.join(critical)}; report: {report}")
     return 0 if all(r.ok for r in results) else 1
 
 

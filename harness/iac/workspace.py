@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.iac import provider_waits
 from harness.iac.tofu import Tofu
 from harness.paths import repo_root, work_dir
+from harness.targets.endpoints import Endpoints
 
 # The services the stack calls, as the AWS provider names its endpoint arguments.
 PROVIDER_SERVICES = (
@@ -37,19 +39,6 @@ PROVIDER_SERVICES = (
     "sts",
 )
 OVERRIDE_FILE = "harness_override.tf"
-
-
-@dataclass(frozen=True)
-class Endpoints:
-    """Where an emulated target answers: one URL for most services, optionally Athena elsewhere."""
-
-    aws: str
-    athena: str | None = None
-    access_key: str = "testing"
-    secret_key: str = "testing"
-
-    def for_service(self, service: str) -> str:
-        return self.athena if service == "athena" and self.athena else self.aws
 
 
 def override_hcl(
@@ -119,6 +108,10 @@ class Workspace:
             # S3 Control prefixes the endpoint host with the account id; only such hosts (never
             # loopback addresses) take this proxy, which is the local AWS (see harness.local.emulator).
             env |= {"HTTP_PROXY": self.endpoints.aws, "http_proxy": self.endpoints.aws}
+            if self.tofu.provider_pin is not None and provider_waits.wanted():
+                # Our own provider build, against a strongly consistent emulator: one read of a target
+                # state is final (harness.iac.provider_waits). Never for AWS, never for a user's TF_BIN.
+                env[provider_waits.ENV_VAR] = "1"
         return env
 
     def prepare(self) -> Path:
@@ -209,7 +202,3 @@ class Workspace:
     def outputs(self) -> dict[str, Any]:
         raw = json.loads(self.tf("output", "-json", "-no-color"))
         return {k: v["value"] for k, v in raw.items()}
-
-    def state_resources(self) -> list[str]:
-        out = self.tf("state", "list", "-no-color", ok_codes=(0, 1))
-        return [line for line in out.splitlines() if line.strip()]

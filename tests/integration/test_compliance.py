@@ -1,6 +1,6 @@
 """The policy gates on the real plans, and the mutants that prove each gate bites.
 
-Every mutant is a small readable edit of a copy of terraform/ (harness.gates.compliance.MUTANTS); its plan
+Every mutant is a small readable edit of a copy of terraform/ (harness.gates.mutants.MUTANTS); its plan
 must fail exactly the feature it targets and leave every other feature passing.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.gates import compliance
+from harness.gates import compliance, mutants
 from harness.iac.tofu import Tofu
 from harness.local.aws import LocalAws
 
@@ -51,8 +51,8 @@ def test_gates_pass_on_the_real_plan(
 def test_every_mutant_is_caught_by_its_feature_only(
     gates_ready: None, local_aws_plans_only: str, lambda_artifacts: Path, worker_id_suffix: str
 ) -> None:
-    def run(mutant: compliance.Mutant, tmp: Path) -> tuple[compliance.Mutant, list[str], str]:
-        stack = compliance.mutated_copy(mutant, tmp / mutant.id)
+    def run(mutant: mutants.Mutant, tmp: Path) -> tuple[mutants.Mutant, list[str], str]:
+        stack = mutants.mutated_copy(mutant, tmp / mutant.id)
         try:
             plan = compliance.plan_env(
                 "dev",
@@ -70,7 +70,7 @@ def test_every_mutant_is_caught_by_its_feature_only(
         return mutant, report.failed, first
 
     with tempfile.TemporaryDirectory(prefix="mutants-") as tmp, ThreadPoolExecutor(max_workers=2) as pool:
-        outcomes = list(pool.map(lambda m: run(m, Path(tmp)), compliance.MUTANTS))
+        outcomes = list(pool.map(lambda m: run(m, Path(tmp)), mutants.MUTANTS))
 
     rows, missed = [], []
     for mutant, failed, first in outcomes:

@@ -89,7 +89,7 @@ class Scenario:
         return expected_counts([r for _, r in self.served])
 
     def assert_day(self, day: str, *, gold_built: bool = True) -> LayerCounts:
-        """The invariants of DESIGN.md section 5, with exact counts, for one ingest day."""
+        """The invariants of docs/design.md (section 6), with exact counts, for one ingest day."""
         exp = self.expected(day)
         got = self.lake.counts(day)
         assert (got.bronze, got.bronze_ids) == (exp.bronze, exp.bronze), (day, got, exp)
@@ -100,7 +100,7 @@ class Scenario:
             assert got.gold_events == got.silver, (day, got)
             assert got.gold_rows == len(exp.groups), (day, got)
             assert self.lake.gold_groups(day) == set(exp.groups)
-        record(got, scenario=self.name)
+        record(got, scenario=self.name, expected=exp, gold_built=gold_built)
         return got
 
 

@@ -45,6 +45,10 @@ class ResultSet:
             line(row)
         return buf.getvalue().encode()
 
+    def text(self) -> bytes:
+        """A DDL/utility result file (.txt): one line per row, fields separated by tabs."""
+        return "".join("\t".join("" if v is None else v for v in row) + "\n" for row in self.rows).encode()
+
     def metadata(self) -> bytes:
         # Athena's .metadata is a binary protobuf; this JSON carries the same facts for local readers.
         return json.dumps({"ColumnInfo": self.column_info, "UpdateCount": self.update_count}).encode()
@@ -74,16 +78,16 @@ def _double(v: object) -> str:
 
 
 def _real(v: object) -> str:
-    """Java's Float.toString: the shortest digits that read back as the same float32."""
+    """Java's Float.toString: the shortest decimal that reads back as the same 32-bit float."""
     x = float(v)  # type: ignore[arg-type]
-    if math.isnan(x) or math.isinf(x) or x == 0:
+    if math.isnan(x) or math.isinf(x):
         return _double(x)
-    f32 = struct.unpack("f", struct.pack("f", x))[0]
+    single = struct.unpack("f", struct.pack("f", x))[0]
     for digits in range(1, 10):
-        text = f"{f32:.{digits}g}"
-        if struct.unpack("f", struct.pack("f", float(text)))[0] == f32:
+        text = f"{single:.{digits}g}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == single:
             return _double(float(text))
-    return _double(f32)
+    return _double(single)
 
 
 def _timestamp(v: object) -> str:
