@@ -223,8 +223,8 @@ class LocalAthena:
 
 
 @contextlib.contextmanager
-def local_athena(database: str) -> Iterator[LocalAthena]:
-    """An in-process moto server and local Athena with a workgroup, a results bucket and `database`."""
+def local_athena(database: str, engine: str = "duckdb") -> Iterator[LocalAthena]:
+    """An in-process moto server and local Athena (on `engine`) with a workgroup, a bucket, `database`."""
     import logging
 
     import boto3
@@ -240,7 +240,7 @@ def local_athena(database: str) -> Iterator[LocalAthena]:
     host, port = moto.get_host_and_port()
     endpoint = f"http://{host}:{port}"
     try:
-        with LocalAthenaServer(aws_endpoint=endpoint, threads=1) as server:
+        with LocalAthenaServer(aws_endpoint=endpoint, threads=1, engine=engine) as server:
             s3 = boto3.client("s3", endpoint_url=endpoint, **creds)
             bucket = f"fidelity-{uuid.uuid4().hex[:8]}"
             s3.create_bucket(Bucket=bucket)
@@ -332,13 +332,21 @@ def _guarded(fn: Any, target: Any, sql: str) -> Answer:
 
 
 def run(
-    cases: list[Case], trino: str | None, local: LocalAthena, golden: dict[str, tuple[str, Answer]]
+    cases: list[Case],
+    trino: str | None,
+    local: LocalAthena,
+    golden: dict[str, tuple[str, Answer]],
+    oracle_athena: LocalAthena | None = None,
 ) -> tuple[list[Verdict], dict[str, tuple[str, Answer]], list[tuple[Case, str]]]:
     verdicts: list[Verdict] = []
     recorded: dict[str, tuple[str, Answer]] = {}
     skipped: list[tuple[Case, str]] = []
     for case in cases:
-        if trino is not None and case.category not in ATHENA_LAYER:
+        if oracle_athena is not None:  # Trino behind the local Athena (its DDL layer included)
+            sql = _bind(case.sql, oracle_athena)
+            oracle = _unbind(_guarded(lambda _, q: oracle_athena.answer(q), None, sql), oracle_athena)
+            recorded[case.id] = (case.sql, oracle)
+        elif trino is not None and case.category not in ATHENA_LAYER:
             oracle = _unbind(_guarded(trino_answer, trino, _bind(case.sql, local)), local)
             recorded[case.id] = (case.sql, oracle)
         elif case.id in golden and golden[case.id][0] == case.sql:
@@ -413,20 +421,31 @@ def write_report(section: str, path: Path = REPORT) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m harness.local.athena.fidelity", description=__doc__)
     ap.add_argument("--trino", help="URL of a running Trino (the oracle); default: the recorded answers")
+    ap.add_argument(
+        "--trino-engine",
+        action="store_true",
+        help="oracle: the local Athena on its Trino engine (starts Trino; covers the DDL statements too)",
+    )
     ap.add_argument("--record", action="store_true", help="store Trino's answers as the golden file")
     ap.add_argument("--only", help="run only the statements whose id starts with this (e.g. 'json')")
     ap.add_argument("--no-report", action="store_true", help="do not rewrite docs/fidelity.md")
     args = ap.parse_args(argv)
-    if args.record and not args.trino:
+    if args.record and not (args.trino or args.trino_engine):
         ap.error("--record needs --trino URL: recorded answers must come from a real Trino")
     cases = load_corpus()
     if args.only:
         cases = [c for c in cases if c.id.startswith(args.only)]
     golden = load_golden()
     database = f"fidelity_{uuid.uuid4().hex[:8]}"
-    with local_athena(database) as local:
-        verdicts, recorded, skipped = run(cases, args.trino, local, golden)
-    if args.trino:
+    with contextlib.ExitStack() as stack:
+        local = stack.enter_context(local_athena(database))
+        oracle = stack.enter_context(local_athena(database, "trino")) if args.trino_engine else None
+        verdicts, recorded, skipped = run(cases, args.trino, local, golden, oracle)
+        if oracle is not None:
+            version = oracle.answer("SELECT version()").rows
+    if args.trino_engine:
+        source = f"Trino {version[0][0] if version else '?'} behind the local Athena (its Trino engine, live)"
+    elif args.trino:
         version = trino_answer(args.trino, "SELECT version()").rows
         source = f"Trino {version[0][0] if version else '?'} over its REST protocol (live)"
     else:
