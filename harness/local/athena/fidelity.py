@@ -439,7 +439,8 @@ def main(argv: list[str] | None = None) -> int:
     database = f"fidelity_{uuid.uuid4().hex[:8]}"
     with contextlib.ExitStack() as stack:
         local = stack.enter_context(local_athena(database))
-        oracle = stack.enter_context(local_athena(database, "trino")) if args.trino_engine else None
+        # In-process moto servers share one state: the oracle gets a database of its own.
+        oracle = stack.enter_context(local_athena(f"{database}t", "trino")) if args.trino_engine else None
         verdicts, recorded, skipped = run(cases, args.trino, local, golden, oracle)
         if oracle is not None:
             version = oracle.answer("SELECT version()").rows
