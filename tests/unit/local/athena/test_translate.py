@@ -181,6 +181,6 @@ def test_only_the_macros_a_query_calls_are_defined() -> None:
     have: set[str] = set()
     con = duckdb.connect()
     translate.install(con, "SELECT __LA_DATE_SEQUENCE(a, b, 1)", have)
-    assert have == {"__la_date_sequence", "__la_sequence_check"}
+    assert have == {"__la_date_sequence", "__la_sequence_check", "__la_sequence_stop"}
     translate.install(con, "SELECT 1", have)
-    assert have == {"__la_date_sequence", "__la_sequence_check"}
+    assert have == {"__la_date_sequence", "__la_sequence_check", "__la_sequence_stop"}
