@@ -20,6 +20,7 @@ GAPS: tuple[str, ...] = (
     "cloudtrail_delete_by_arn",
     "s3_secure_transport",
     "s3_delete_marker_dispose",
+    "sqs_kms_sse",
 )
 
 
