@@ -1,11 +1,14 @@
 """Benchmark one environment's apply + pipeline + destroy on the local target, and `make verify` by phase.
 
-    .venv/bin/python bench/pipeline_bench.py [--runs 1] [--verify]
+    .venv/bin/python bench/pipeline_bench.py [--runs 3] [--waits both|switched|upstream] [--verify]
 
 Environment: a fresh local AWS and fake GitHub API per run, `tofu apply` of the stack, then the pipeline
 driven on its deployed schedules for one simulated day boundary (23:40 .. 01:31: 23 ingest polls, two
 Silver runs, one Gold run) over the 22 canned events, the counts read through pyathena, then
 `tofu destroy` and the leftover check. Each phase is timed separately (wall clock, medians over runs).
+--waits both (the default) alternates runs with the provider's own AWS-tuned consistency waits
+(LAKEHOUSE_PROVIDER_WAITS=upstream, "before") and with the emulator switch (harness.iac.provider_waits,
+"after"), so both are measured in one run under the same load.
 --verify also runs `python -m harness.commands.verify` once (warm tools) and reads its per-phase
 times from the report. Nothing is asserted; figures go to docs/benchmarks.md.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -25,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from harness.fixtures import load_events  # noqa: E402
+from harness.iac import provider_waits  # noqa: E402
 from harness.iac.tofu import resolve  # noqa: E402
 from harness.iac.workspace import Endpoints  # noqa: E402
 from harness.local.aws import CREDENTIALS, LocalAws  # noqa: E402
@@ -39,7 +44,11 @@ from harness.targets.environment import deploy, ephemeral_env_name  # noqa: E402
 DAY = "2025-06-01"
 
 
-def one_run(zips: Path) -> dict[str, float | int | str]:
+def one_run(zips: Path, waits: str) -> dict[str, float | int | str]:
+    if waits == "upstream":
+        os.environ[provider_waits.OPT_OUT_VAR] = provider_waits.OPT_OUT_VALUE
+    else:
+        os.environ.pop(provider_waits.OPT_OUT_VAR, None)
     tofu = resolve(build=False)
     times: dict[str, float | int | str] = {}
     started = time.monotonic()
@@ -93,7 +102,7 @@ def verify_phases() -> dict[str, float]:
     report = (work_dir() / "verify-report.md").read_text(encoding="utf-8")
     phases = {
         m.group(1): float(m.group(3))
-        for m in re.finditer(r"^\| (\w+) \| (passed|FAILED) \| ([0-9.]+) \|", report, re.M)
+        for m in re.finditer(r"^\| (\w+) \| (passed|FAILED) \| [0-9.]+ \| ([0-9.]+) \|", report, re.M)
     }
     return {**phases, "wall": wall}
 
@@ -102,27 +111,33 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--runs", type=int, default=1, help="apply+pipeline+destroy runs (each ~4 min)")
+    parser.add_argument("--runs", type=int, default=3, help="apply+pipeline+destroy runs per wait mode")
+    parser.add_argument("--waits", choices=("both", "switched", "upstream"), default="both")
     parser.add_argument(
         "--verify", action="store_true", help="also time `python -m harness.commands.verify` once"
     )
     args = parser.parse_args()
     zips = work_dir() / "bench-zips"
     lambda_zip.build_all(zips)
-    runs = []
+    modes = ("upstream", "switched") if args.waits == "both" else (args.waits,)
+    runs: dict[str, list[dict[str, float | int | str]]] = {mode: [] for mode in modes}
     for i in range(args.runs):
-        print(f"[bench] run {i + 1}/{args.runs} ...", file=sys.stderr, flush=True)
-        runs.append(one_run(zips))
-        print(json.dumps(runs[-1]), file=sys.stderr, flush=True)
+        for mode in modes:  # alternating, so load changes hit both modes alike
+            print(f"[bench] run {i + 1}/{args.runs}, {mode} waits ...", file=sys.stderr, flush=True)
+            runs[mode].append(one_run(zips, mode))
+            print(json.dumps({"waits": mode, **runs[mode][-1]}), file=sys.stderr, flush=True)
     keys = ("local_aws_start", "apply", "pipeline", "counts", "destroy", "total")
-    print("| phase | median | min .. max | runs |")
-    print("|---|---|---|---|")
+    print("| phase | " + " | ".join(f"{m} waits: median (min .. max)" for m in modes) + " |")
+    print("|---|" + "---|" * len(modes))
     for key in keys:
-        values = [float(r[key]) for r in runs]
-        print(
-            f"| {key} | {statistics.median(values):.1f} s "
-            f"| {min(values):.1f} .. {max(values):.1f} s | {len(values)} |"
-        )
+        cells = []
+        for mode in modes:
+            values = [float(r[key]) for r in runs[mode]]
+            cells.append(f"{statistics.median(values):.1f} s ({min(values):.1f} .. {max(values):.1f})")
+        print(f"| {key} | " + " | ".join(cells) + " |")
+    if len(modes) == 2:
+        before, after = (statistics.median(float(r["total"]) for r in runs[m]) for m in modes)
+        print(f"\nmedian total, switched / upstream: {after / before:.2f} ({args.runs} runs each)")
     if args.verify:
         phases = verify_phases()
         print("\n| make verify phase | seconds |\n|---|---|")

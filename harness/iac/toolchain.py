@@ -12,6 +12,8 @@ resource types); a cache hit is a stamp-file comparison, so a warm `make tools` 
 from __future__ import annotations
 
 import argparse
+import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -20,10 +22,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.iac import provider_trim
+from harness.iac import provider_trim, provider_waits
 from harness.paths import repo_root, tools_cache
 
 PLATFORM = "linux_amd64"
@@ -88,6 +92,7 @@ def log(msg: str) -> None:
     print(f"[tools] {msg}", file=sys.stderr, flush=True)
 
 
+@functools.cache
 def go_version() -> str:
     go = shutil.which("go")
     if go is None:
@@ -116,15 +121,29 @@ def build_key(spec: ToolSpec, goversion: str) -> dict[str, object]:
             if full_provider_requested()
             else sorted(provider_trim.stack_resource_types(repo_root() / "terraform"))
         )
+        key["wait_overlay"] = hashlib.sha256(provider_waits.fingerprint().encode()).hexdigest()
     return key
 
 
-def tool_dir(spec: ToolSpec) -> Path:
+def key_hash(key: dict[str, object]) -> str:
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def version_dir(spec: ToolSpec) -> Path:
     return tools_cache() / spec.name / spec.version
 
 
+def tool_dir(spec: ToolSpec) -> Path:
+    """Where a build lives. The provider's key follows the stack's resource types, which differ between
+    branches and worktrees, so each provider key gets its own directory: switching back and forth reuses
+    both builds instead of rebuilding each time."""
+    if spec.provider:
+        return version_dir(spec) / key_hash(build_key(spec, go_version()))
+    return version_dir(spec)
+
+
 def mirror_dir() -> Path:
-    return tools_cache() / "provider-mirror"
+    return tool_dir(AWS_PROVIDER) / "mirror"
 
 
 def binary_path(spec: ToolSpec) -> Path:
@@ -263,6 +282,37 @@ def _go_build(
     }
 
 
+def _provider_overlay(spec: ToolSpec, key: dict[str, object]) -> tuple[Path, list[str], dict[str, object]]:
+    """Build the provider from a writable copy of its source with an overlay: the emulator wait switch
+    (harness.iac.provider_waits) always, and the trimmed service registry unless the full provider is
+    asked for (harness.iac.provider_trim)."""
+    mod = repo_root() / "tools" / spec.module_dir
+    cached = Path(
+        subprocess.run(
+            ["go", "list", "-m", "-f", "{{.Dir}}", spec.package],
+            cwd=mod,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
+    src = provider_trim.copy_source(cached, version_dir(spec) / "src")
+    replace = provider_waits.write_overlay(src, tool_dir(spec) / "overlay" / "waits")
+    details: dict[str, object] = {"wait_overlay": f"{provider_waits.STATE_GO} by {provider_waits.ENV_VAR}"}
+    if key.get("services") != "all":
+        types = set(key["services"])  # type: ignore[arg-type]
+        trim = provider_trim.write_overlay(src, types, tool_dir(spec) / "overlay")
+        replace |= json.loads(trim.overlay_json.read_text(encoding="utf-8"))["Replace"]
+        details |= {"services": trim.services, "client_accessors": trim.accessors}
+        log(
+            f"{spec.name}: trimmed to {len(trim.services)} service packages "
+            f"({', '.join(trim.services)}) and {len(trim.accessors)} SDK clients"
+        )
+    overlay_json = tool_dir(spec) / "overlay" / "build-overlay.json"
+    overlay_json.write_text(json.dumps({"Replace": replace}, indent=1), encoding="utf-8")
+    return src, [f"-overlay={overlay_json}"], details
+
+
 def build(spec: ToolSpec, key: dict[str, object]) -> Path:
     final = binary_path(spec)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -275,25 +325,9 @@ def build(spec: ToolSpec, key: dict[str, object]) -> Path:
     started = time.monotonic()
     log(f"downloading {spec.name} modules (go mod download)")
     subprocess.run(["go", "mod", "download"], cwd=mod, check=True)
-    if spec.provider and key.get("services") != "all":
-        cached = Path(
-            subprocess.run(
-                ["go", "list", "-m", "-f", "{{.Dir}}", spec.package],
-                cwd=mod,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout.strip()
-        )
-        cwd, target = provider_trim.copy_source(cached, tool_dir(spec) / "src"), "."
-        types = set(key["services"])  # type: ignore[arg-type]
-        overlay = provider_trim.write_overlay(cwd, types, tool_dir(spec) / "overlay")
-        extra.append(f"-overlay={overlay.overlay_json}")
-        details = {"services": overlay.services, "client_accessors": overlay.accessors}
-        log(
-            f"{spec.name}: trimmed to {len(overlay.services)} service packages "
-            f"({', '.join(overlay.services)}) and {len(overlay.accessors)} SDK clients"
-        )
+    if spec.provider:
+        cwd, extra, details = _provider_overlay(spec, key)
+        target = "."
     download_seconds = round(time.monotonic() - started, 1)
     deps = subprocess.run(["go", "list", "-deps", *extra, target], cwd=cwd, capture_output=True, text=True)
     expected = len(deps.stdout.splitlines()) if deps.returncode == 0 else None
@@ -328,16 +362,35 @@ def ensure(specs: tuple[ToolSpec, ...] = ALL_TOOLS) -> dict[str, Path]:
     paths = {}
     for spec in specs:
         key = build_key(spec, goversion)
-        if is_current(spec, key):
-            paths[spec.name] = binary_path(spec)
-            continue
-        paths[spec.name] = build(spec, key)
+        if not is_current(spec, key):
+            with _build_lock(spec):
+                if not is_current(spec, key):  # another process may have built it while we waited
+                    build(spec, key)
+        paths[spec.name] = binary_path(spec)
     write_cli_config()
     return paths
 
 
+@contextmanager
+def _build_lock(spec: ToolSpec) -> Iterator[None]:
+    """One build of a tool at a time per cache (checkouts and xdist workers share the cache)."""
+    path = tools_cache() / f".{spec.name}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"waiting for another process building {spec.name} in {tools_cache()}")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def cli_config_path() -> Path:
-    return tools_cache() / "tofurc"
+    """Per provider build: a checkout whose stack needs another trimmed provider gets its own config."""
+    return tool_dir(AWS_PROVIDER) / "tofurc"
 
 
 def write_cli_config() -> Path:
@@ -381,7 +434,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"TF_CLI_CONFIG_FILE={cli_config_path()}")
         else:
             print(json.dumps({s.name: read_stamp(s) for s in ALL_TOOLS}, indent=2))
-    except (ToolchainError, provider_trim.TrimError, subprocess.CalledProcessError) as exc:
+    except (
+        ToolchainError,
+        provider_trim.TrimError,
+        provider_waits.WaitOverlayError,
+        subprocess.CalledProcessError,
+    ) as exc:
         log(f"error: {exc}")
         return 1
     return 0

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.iac import provider_waits
 from harness.iac.tofu import Tofu
 from harness.paths import repo_root, work_dir
 
@@ -119,6 +120,10 @@ class Workspace:
             # S3 Control prefixes the endpoint host with the account id; only such hosts (never
             # loopback addresses) take this proxy, which is the local AWS (see harness.local.emulator).
             env |= {"HTTP_PROXY": self.endpoints.aws, "http_proxy": self.endpoints.aws}
+            if self.tofu.provider_pin is not None and provider_waits.wanted():
+                # Our own provider build, against a strongly consistent emulator: one read of a target
+                # state is final (harness.iac.provider_waits). Never for AWS, never for a user's TF_BIN.
+                env[provider_waits.ENV_VAR] = "1"
         return env
 
     def prepare(self) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.iac import toolchain
+from harness.iac import provider_waits, toolchain
 from harness.iac.tofu import Tofu
 from harness.iac.workspace import Endpoints, Workspace
 
@@ -58,3 +58,41 @@ def test_plan_against_the_local_aws(
     creates = [rc["address"] for rc in plan["resource_changes"] if rc["change"]["actions"] == ["create"]]
     assert 'module.storage.aws_s3_bucket.this["raw"]' in creates
     assert plan["planned_values"]["root_module"]  # a real plan with values, read by the gates
+
+
+QUEUE_STACK = """
+resource "aws_sqs_queue" "probe" {
+  name = "waits-probe-%s"
+}
+"""
+
+
+def test_emulator_wait_switch_is_off_unless_set(
+    tofu: Tofu, endpoints: Endpoints, tmp_path: Path, worker_id_suffix: str
+) -> None:
+    """The provider we build honours the switch, and only when set: creating a queue waits for its
+    attributes (6 equal reads >= 5 s apart upstream), deleting it for 15 not-found reads."""
+    source = tmp_path / "stack"
+    source.mkdir()
+    (source / "main.tf").write_text(QUEUE_STACK % worker_id_suffix)
+    ws = Workspace(
+        name=f"toolchain-waits-{worker_id_suffix}", env="dev", tofu=tofu, endpoints=endpoints, source=source
+    )
+    ws.pass_env = False
+    ws.init()
+    assert ws._env()[provider_waits.ENV_VAR] == "1"  # what every emulated workspace runs with
+
+    def run(command: str, switched: bool) -> str:
+        log = tmp_path / f"{command}.log"
+        env = {k: v for k, v in ws._env().items() if switched or k != provider_waits.ENV_VAR}
+        tofu.run(
+            [command, "-auto-approve", "-input=false", "-no-color"],
+            cwd=ws.stack,
+            extra_env={**env, "TF_LOG_PROVIDER": "DEBUG", "TF_LOG_PATH": str(log)},
+        )
+        return log.read_text()
+
+    upstream = run("apply", switched=False)  # the real wait, as against AWS
+    assert provider_waits.ENV_VAR not in upstream
+    switched = run("destroy", switched=True)
+    assert f"{provider_waits.ENV_VAR}: one read of the target state is final" in switched

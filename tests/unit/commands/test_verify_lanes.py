@@ -1,0 +1,50 @@
+"""`make verify` runs the integration lane beside the others, and says which lane was the critical path."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from harness.commands import verify
+
+
+@pytest.fixture
+def recorded(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """Phases that record which thread ran them, and the integration phase waits for the unit phase:
+    that can only finish if the two lanes really run at the same time."""
+    seen: dict[str, object] = {"threads": {}}
+    unit_done = threading.Event()
+
+    def phase(name: str):  # type: ignore[no-untyped-def]
+        def run(ctx: verify.Context) -> str:
+            seen["threads"][name] = threading.current_thread().name  # type: ignore[index]
+            if name == "unit":
+                unit_done.set()
+            if name == "integration" and not unit_done.wait(timeout=10):
+                raise RuntimeError("the unit phase never ran beside integration")
+            if name == "plans":
+                raise RuntimeError("plan failed")
+            return f"{name} ok"
+
+        return run
+
+    monkeypatch.setattr(verify, "PHASES", {name: phase(name) for name in verify.PHASES})
+    return seen
+
+
+def test_lanes_overlap_keep_order_and_report_failures(recorded: dict[str, object]) -> None:
+    wanted = ["lint", "plans", "unit", "integration"]
+    results, wall, critical = verify.run_lanes(wanted, verify.Context(envs=("dev",)))
+    assert [r.name for r in results] == wanted
+    outcome = {r.name: r.ok for r in results}
+    assert outcome == {"lint": True, "plans": False, "unit": True, "integration": True}
+    threads = recorded["threads"]
+    assert threads["integration"] != threads["unit"] == threads["lint"]  # type: ignore[index]
+    assert critical in {("integration",), ("lint", "plans", "unit")}
+    assert wall >= max(r.started + r.seconds for r in results) - 1e-6
+
+
+def test_a_lane_with_nothing_wanted_is_skipped(recorded: dict[str, object]) -> None:
+    results, _, critical = verify.run_lanes(["lint"], verify.Context(envs=("dev",)))
+    assert [r.name for r in results] == ["lint"] and critical == ("lint",)
