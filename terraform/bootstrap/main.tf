@@ -22,6 +22,7 @@ locals {
   bucket_arn      = "arn:${local.partition}:s3:::${local.bucket_name}"
   access_log_name = "${local.bucket_name}-access-logs"
   access_log_arn  = "arn:${local.partition}:s3:::${local.access_log_name}"
+  state_key_alias = "alias/dp-tfstate"
 }
 
 # A key of its own: access to the lake key never implies access to state, and vice versa.
@@ -82,7 +83,7 @@ data "aws_iam_policy_document" "state_key" {
 }
 
 resource "aws_kms_alias" "state" {
-  name          = "alias/dp-tfstate"
+  name          = local.state_key_alias
   target_key_id = aws_kms_key.state.key_id
 }
 
@@ -276,12 +277,12 @@ module "github_oidc" {
   source = "../modules/github_oidc"
   count  = var.github_repository == "" ? 0 : 1
 
-  repository        = var.github_repository
-  environments      = var.github_environments
-  state_bucket      = aws_s3_bucket.state.id
-  state_kms_key_arn = aws_kms_key.state.arn
-  account_id        = local.account_id
-  region            = var.aws_region
-  partition         = local.partition
-  create_provider   = var.create_github_oidc_provider
+  repository      = var.github_repository
+  environments    = var.github_environments
+  state_bucket    = local.bucket_name
+  state_key_alias = local.state_key_alias
+  account_id      = local.account_id
+  region          = var.aws_region
+  partition       = local.partition
+  create_provider = var.create_github_oidc_provider
 }

@@ -17,7 +17,12 @@ data "aws_iam_policy_document" "deploy" {
   statement {
     sid       = "StateKey"
     actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-    resources = [var.state_kms_key_arn]
+    resources = ["${local.arn_prefix}:kms:${var.region}:${var.account_id}:key/*"]
+    condition {
+      test     = "ForAnyValue:StringEquals"
+      variable = "kms:ResourceAliases"
+      values   = [var.state_key_alias]
+    }
   }
 
   statement {

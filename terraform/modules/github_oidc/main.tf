@@ -2,8 +2,9 @@
 # for a role session. Each role trusts one `sub` shape of this repository only, so a fork, another
 # repository or another branch cannot assume it; no long-lived access key exists anywhere.
 locals {
-  issuer       = "token.actions.githubusercontent.com"
-  provider_arn = var.create_provider ? aws_iam_openid_connect_provider.github[0].arn : "arn:${var.partition}:iam::${var.account_id}:oidc-provider/${local.issuer}"
+  issuer = "token.actions.githubusercontent.com"
+  # The provider's ARN is fixed by its URL, so the trust policies are known at plan time (and gated there).
+  provider_arn = "arn:${var.partition}:iam::${var.account_id}:oidc-provider/${local.issuer}"
   arn_prefix   = "arn:${var.partition}"
   state_arn    = "${local.arn_prefix}:s3:::${var.state_bucket}"
 
@@ -58,6 +59,8 @@ resource "aws_iam_role" "plan" {
   description          = "GitHub ${var.repository}: plans and drift on ${var.default_branch}, read-only"
   assume_role_policy   = data.aws_iam_policy_document.trust["plan"].json
   max_session_duration = 3600
+
+  depends_on = [aws_iam_openid_connect_provider.github]
 }
 
 resource "aws_iam_role_policy_attachment" "plan_read_only" {
@@ -80,7 +83,12 @@ data "aws_iam_policy_document" "plan_state" {
   statement {
     sid       = "StateKey"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [var.state_kms_key_arn]
+    resources = ["${local.arn_prefix}:kms:${var.region}:${var.account_id}:key/*"]
+    condition {
+      test     = "ForAnyValue:StringEquals"
+      variable = "kms:ResourceAliases"
+      values   = [var.state_key_alias]
+    }
   }
 }
 
@@ -99,6 +107,8 @@ resource "aws_iam_role" "deploy" {
   description          = "GitHub ${var.repository}: deploys ${each.key} from jobs of the ${each.key} environment"
   assume_role_policy   = data.aws_iam_policy_document.trust[each.key].json
   max_session_duration = 3600
+
+  depends_on = [aws_iam_openid_connect_provider.github]
 }
 
 resource "aws_iam_role" "ephemeral" {
@@ -108,6 +118,8 @@ resource "aws_iam_role" "ephemeral" {
   description          = "GitHub ${var.repository}: deploys and destroys ${var.ephemeral_prefix}<number> from pull requests"
   assume_role_policy   = data.aws_iam_policy_document.trust["ephemeral"].json
   max_session_duration = 7200
+
+  depends_on = [aws_iam_openid_connect_provider.github]
 }
 
 locals {

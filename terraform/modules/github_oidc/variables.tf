@@ -41,9 +41,14 @@ variable "state_bucket" {
   type        = string
 }
 
-variable "state_kms_key_arn" {
-  description = "Key encrypting the state (bootstrap's state key)."
+variable "state_key_alias" {
+  description = "Alias of the key encrypting the state (bootstrap's alias/dp-tfstate); the roles may use the key it names."
   type        = string
+
+  validation {
+    condition     = startswith(var.state_key_alias, "alias/")
+    error_message = "state_key_alias must be a KMS alias name (alias/...)."
+  }
 }
 
 variable "account_id" {
