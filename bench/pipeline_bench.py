@@ -31,15 +31,15 @@ sys.path.insert(0, str(ROOT))
 from harness.fixtures import load_events  # noqa: E402
 from harness.iac import provider_waits  # noqa: E402
 from harness.iac.tofu import resolve  # noqa: E402
-from harness.iac.workspace import Endpoints  # noqa: E402
-from harness.local.aws import CREDENTIALS, LocalAws  # noqa: E402
 from harness.local.fake_github import FakeGitHub  # noqa: E402
 from harness.paths import work_dir  # noqa: E402
 from harness.pipeline import zips as lambda_zip  # noqa: E402
-from harness.pipeline.counts import Lake, expected_counts  # noqa: E402
+from harness.pipeline.counts import expected_counts  # noqa: E402
 from harness.pipeline.runtime import LambdaRuntime  # noqa: E402
 from harness.pipeline.schedule import Pipeline, day_start  # noqa: E402
-from harness.targets.environment import deploy, ephemeral_env_name  # noqa: E402
+from harness.targets.environment import deploy  # noqa: E402
+from harness.targets.names import ephemeral_env_name  # noqa: E402
+from harness.targets.target import open_target  # noqa: E402
 
 DAY = "2025-06-01"
 
@@ -52,13 +52,13 @@ def one_run(zips: Path, waits: str) -> dict[str, float | int | str]:
     tofu = resolve(build=False)
     times: dict[str, float | int | str] = {}
     started = time.monotonic()
-    with LocalAws() as local, FakeGitHub(load_events()) as api:
+    with open_target("local") as local, FakeGitHub(load_events()) as api:
         times["local_aws_start"] = time.monotonic() - started
         env = ephemeral_env_name("bench")
         dep = deploy(
+            local,
             env,
             tofu,
-            Endpoints(aws=local.aws, athena=local.athena),
             zips,
             name=f"bench-{env}",
             extra_vars={"github_api_url": api.url},
@@ -76,9 +76,7 @@ def one_run(zips: Path, waits: str) -> dict[str, float | int | str]:
             times["firings"] = len(firings)
             times["pipeline"] = time.monotonic() - t
             t = time.monotonic()
-            lake = Lake.connect(
-                dep.outputs, s3=dep.client("s3"), athena_endpoint=local.athena, credentials=CREDENTIALS
-            )
+            lake = local.lake(dep.outputs)
             counts = lake.counts(DAY)
             lake.close()
             times["counts"] = time.monotonic() - t

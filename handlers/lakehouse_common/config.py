@@ -11,7 +11,10 @@ DEFAULT_NAMESPACE = "Lakehouse/Pipeline"
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
 DEFAULT_QUERY_TIMEOUT_SECONDS = 600.0
 
-_ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+# The stack's environment-name rule (terraform/variables.tf, harness/targets/names.py; a test holds the
+# three equal): 3-32 lowercase letters, digits and single hyphens, starting with a letter.
+ENV_NAME_PATTERN = r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$"
+_ENV_NAME = re.compile(ENV_NAME_PATTERN)
 # Glue database names: Athena identifiers we never quote or format into SQL, only pass as context.
 _GLUE_DATABASE = re.compile(r"^[a-z0-9_]{1,255}$")
 _WORKGROUP = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
@@ -37,6 +40,13 @@ def _match(name: str, value: str, pattern: re.Pattern[str], what: str) -> str:
     return value
 
 
+def _env_name(value: str) -> str:
+    # Terraform's RE2 has no lookahead, so "no two hyphens in a row" is a second check there and here.
+    if "--" in value:
+        raise ConfigError(f"LAKEHOUSE_ENV={value!r} is not a valid environment name")
+    return _match("LAKEHOUSE_ENV", value, _ENV_NAME, "environment name")
+
+
 @dataclass(frozen=True)
 class Common:
     env: str
@@ -45,7 +55,7 @@ class Common:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Common:
         return cls(
-            env=_match("LAKEHOUSE_ENV", _get(env, "LAKEHOUSE_ENV"), _ENV_NAME, "environment name"),
+            env=_env_name(_get(env, "LAKEHOUSE_ENV")),
             namespace=_get(env, "METRICS_NAMESPACE", DEFAULT_NAMESPACE),
         )
 

@@ -24,9 +24,7 @@ longer match its code, with a summary of what drifted.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -35,25 +33,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.iac.tofu import Tofu, TofuError, resolve
-from harness.iac.workspace import Endpoints, Workspace
+from harness.console import say
+from harness.errors import DeployError, HarnessError, entry_point
+from harness.iac.tofu import Tofu, resolve
 from harness.paths import repo_root, work_dir
+from harness.targets.environment import Deployment
+from harness.targets.names import NAMED_ENVS, check_env_name, is_ephemeral
+from harness.targets.target import TARGETS, localstack_url, open_target
 
-TARGETS = ("local", "localstack", "aws")
-NAMED_ENVS = ("dev", "staging", "prod")
 PROTECTED_ENVS = ("prod",)  # destroy needs --confirm <env>
-EPHEMERAL = re.compile(r"^pr-[1-9][0-9]{0,8}$")
-# The stack's own rule for env (terraform/variables.tf), so a bad name fails before init.
-ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
 DRIFT_EXIT = 2
 
 
-class DeployError(RuntimeError):
-    """Misconfiguration: says what to set."""
-
-
 def _say(msg: str) -> None:
-    print(f"[deploy] {msg}", file=sys.stderr, flush=True)
+    say("deploy", msg)
 
 
 @dataclass(frozen=True)
@@ -67,13 +60,9 @@ class EnvSpec:
     @classmethod
     def parse(cls, name: str, root: Path | None = None) -> EnvSpec:
         root = root or repo_root()
-        if not ENV_NAME.match(name) or "--" in name:
-            raise DeployError(
-                f"environment {name!r} is not a valid name: 3-32 lowercase letters, digits and single "
-                "hyphens, starting with a letter (dev, staging, prod, pr-123)"
-            )
+        check_env_name(name)  # the stack's own rule, so a bad name fails before init
         var_file = root / "terraform" / "envs" / f"{name}.tfvars"
-        if EPHEMERAL.match(name):
+        if is_ephemeral(name):
             return cls(name=name, ephemeral=True, var_file=None)
         if not var_file.is_file():
             raise DeployError(
@@ -218,44 +207,6 @@ def publish(markdown: str, path: Path) -> None:
 # Workspaces per target
 
 
-@dataclass
-class Deployment:
-    env: EnvSpec
-    target: str
-    workspace: Workspace
-    client_env: dict[str, str]  # for smoke tests: how to reach this target's APIs
-
-    @property
-    def plan_file(self) -> Path:
-        return self.workspace.root / "tfplan"
-
-    def init_and_plan(
-        self, destroy: bool = False, title: str = "Plan", init: bool = True
-    ) -> tuple[int, dict[str, Any]]:
-        ws = self.workspace
-        if init:
-            ws.init(echo=True)
-        code = ws.plan(out=self.plan_file, destroy=destroy, echo=True)
-        plan = ws.show_json(self.plan_file)
-        plans = work_dir() / "plans"
-        plans.mkdir(parents=True, exist_ok=True)
-        if not destroy:
-            (plans / f"{self.env.name}.json").write_text(json.dumps(plan), encoding="utf-8")
-        publish(plan_summary(self.env.name, plan, title), ws.root / f"{title.lower()}.md")
-        return code, plan
-
-    def apply_saved_plan(self) -> None:
-        # A saved plan carries its variables: applying it applies exactly what was summarised.
-        self.workspace.tf(
-            "apply", "-input=false", "-no-color", "-parallelism=20", str(self.plan_file), echo=True
-        )
-
-    def write_outputs(self) -> Path:
-        path = self.workspace.root / "outputs.json"
-        path.write_text(json.dumps(self.workspace.outputs(), indent=2) + "\n", encoding="utf-8")
-        return path
-
-
 def _artifacts() -> Path:
     from harness.pipeline import zips as lambda_zip
 
@@ -271,52 +222,39 @@ def deployment(env: EnvSpec, target: str, tofu: Tofu | None = None) -> Iterator[
         raise DeployError(f"unknown target {target!r}; choose from {', '.join(TARGETS)}")
     # Fail fast on misconfiguration, before zips are built or the toolchain is checked.
     backend = backend_config(env, os.environ.get("STATE_BUCKET", "")) if target == "aws" else []
+    if target == "localstack":
+        localstack_url()  # answers, or one line saying so
     variables = stack_variables(env, _artifacts())
-    var_files = [env.var_file] if env.var_file else []
-    if target == "aws":
-        ws = Workspace(
-            name=f"deploy-aws-{env.name}",
-            env=env.name,
-            tofu=tofu or resolve(),
-            local_state=False,
+    tofu = tofu or resolve()
+    with open_target(target, athena=target == "local") as where:
+        if target == "local":
+            # The embedded account ends with the command, so its buckets go with it whatever the env: moto
+            # writes server access logs on every bucket request (the destroy plan's refresh too), and the
+            # smoke suite seeds data, so a named env's buckets are never empty by the time they are destroyed.
+            variables["force_destroy"] = True
+        ws = where.workspace(
+            f"deploy-{target}-{env.name}",
+            env.name,
+            tofu,
             variables=variables,
-            var_files=var_files,
+            var_files=[env.var_file] if env.var_file else [],
             backend_config=backend,
         )
-        yield Deployment(env, target, ws, client_env={})
-        return
-    if target == "localstack":
-        url = os.environ.get("LOCALSTACK_ENDPOINT", "http://localhost:4566")
-        ws = Workspace(
-            name=f"deploy-localstack-{env.name}",
-            env=env.name,
-            tofu=tofu or resolve(),
-            endpoints=Endpoints(aws=url),
-            variables=variables,
-            var_files=var_files,
-        )
-        client = {"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
-        yield Deployment(env, target, ws, client_env=client)
-        return
-    from harness.local.aws import LocalAws
+        if target == "local":
+            # The emulated account starts empty: state from an earlier command would describe nothing.
+            ws.state_path.unlink(missing_ok=True)
+        yield Deployment(env.name, where, ws)
 
-    # The embedded account ends with the command, so its buckets go with it whatever the env: moto
-    # writes server access logs on every bucket request (the destroy plan's refresh too), and the
-    # smoke suite seeds data, so a named env's buckets are never empty by the time they are destroyed.
-    variables = {**variables, "force_destroy": True}
-    tofu = tofu or resolve()
-    with LocalAws() as local:
-        ws = Workspace(
-            name=f"deploy-local-{env.name}",
-            env=env.name,
-            tofu=tofu,
-            endpoints=Endpoints(aws=local.aws, athena=local.athena),
-            variables=variables,
-            var_files=var_files,
-        )
-        # The emulated account starts empty: state from an earlier command would describe nothing.
-        ws.state_path.unlink(missing_ok=True)
-        yield Deployment(env, target, ws, client_env=local.client_env())
+
+def init_and_plan(
+    d: Deployment, destroy: bool = False, title: str = "Plan", init: bool = True
+) -> tuple[int, dict[str, Any]]:
+    """Plan (after init), save the plan and its JSON, and publish its summary."""
+    if init:
+        d.workspace.init(echo=True)
+    code, plan = d.plan(destroy=destroy)
+    publish(plan_summary(d.env, plan, title), d.workspace.root / f"{title.lower()}.md")
+    return code, plan
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -325,13 +263,13 @@ def deployment(env: EnvSpec, target: str, tofu: Tofu | None = None) -> Iterator[
 
 def cmd_plan(env: EnvSpec, target: str) -> int:
     with deployment(env, target) as d:
-        d.init_and_plan()
+        init_and_plan(d)
     return 0
 
 
 def cmd_apply(env: EnvSpec, target: str) -> int:
     with deployment(env, target) as d:
-        code, _ = d.init_and_plan()
+        code, _ = init_and_plan(d)
         if code == 0:
             _say(f"{env.name}: no changes to apply")
         else:
@@ -340,7 +278,7 @@ def cmd_apply(env: EnvSpec, target: str) -> int:
         _say(f"{env.name}: applied; outputs in {outputs}")
         if target == "local":
             _say("local target: destroying again (the emulated account ends with this command)")
-            d.init_and_plan(destroy=True, title="Destroy plan", init=False)
+            init_and_plan(d, destroy=True, title="Destroy plan", init=False)
             d.apply_saved_plan()
     return 0
 
@@ -353,7 +291,7 @@ def cmd_destroy(env: EnvSpec, target: str, confirm: str) -> int:
             "use TARGET=aws or TARGET=localstack"
         )
     with deployment(env, target) as d:
-        d.init_and_plan(destroy=True, title="Destroy plan")
+        init_and_plan(d, destroy=True, title="Destroy plan")
         d.apply_saved_plan()
         _say(f"{env.name}: destroyed")
     return 0
@@ -373,7 +311,7 @@ def cmd_drift(envs: Sequence[EnvSpec], target: str) -> int:
                     drifted.append(env.name)
                 else:
                     publish(f"### No drift in `{env.name}`\n", d.workspace.root / "drift.md")
-        except (TofuError, DeployError) as exc:
+        except HarnessError as exc:
             _say(f"{env.name}: drift check failed: {exc}")
             failed.append(env.name)
     if failed:
@@ -393,7 +331,7 @@ def smoke_command(extra: Sequence[str]) -> list[str]:
 def cmd_smoke(env: EnvSpec, target: str, extra: Sequence[str]) -> int:
     with deployment(env, target) as d:
         if target == "local":
-            code, _ = d.init_and_plan()
+            code, _ = init_and_plan(d)
             if code != 0:
                 d.apply_saved_plan()
         else:
@@ -401,7 +339,7 @@ def cmd_smoke(env: EnvSpec, target: str, extra: Sequence[str]) -> int:
         outputs = d.write_outputs()
         env_vars = {
             **os.environ,
-            **d.client_env,
+            **d.target.client_env(),
             "LAKEHOUSE_ENV": env.name,
             "LAKEHOUSE_TARGET": target,
             "LAKEHOUSE_OUTPUTS": str(outputs),
@@ -410,7 +348,7 @@ def cmd_smoke(env: EnvSpec, target: str, extra: Sequence[str]) -> int:
             return subprocess.call(smoke_command(extra), cwd=repo_root(), env=env_vars)
         finally:
             if target == "local":
-                d.init_and_plan(destroy=True, title="Destroy plan", init=False)
+                init_and_plan(d, destroy=True, title="Destroy plan", init=False)
                 d.apply_saved_plan()
 
 
@@ -450,23 +388,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        envs = _envs_for(args)
-        if args.cmd != "drift" and len(envs) > 1:
-            raise DeployError(f"{args.cmd} takes one environment, got {', '.join(e.name for e in envs)}")
-        if args.cmd == "plan":
-            return cmd_plan(envs[0], args.target)
-        if args.cmd == "apply":
-            return cmd_apply(envs[0], args.target)
-        if args.cmd == "destroy":
-            return cmd_destroy(envs[0], args.target, args.confirm)
-        if args.cmd == "drift":
-            return cmd_drift(envs, args.target)
-        extra = [a for a in args.pytest_args if a != "--"]
-        return cmd_smoke(envs[0], args.target, extra)
-    except (DeployError, TofuError, FileNotFoundError) as exc:
-        _say(f"error: {exc}")
-        return 1
+    return entry_point("deploy", lambda: run(args))
+
+
+def run(args: argparse.Namespace) -> int:
+    envs = _envs_for(args)
+    if args.cmd != "drift" and len(envs) > 1:
+        raise DeployError(f"{args.cmd} takes one environment, got {', '.join(e.name for e in envs)}")
+    if args.cmd == "plan":
+        return cmd_plan(envs[0], args.target)
+    if args.cmd == "apply":
+        return cmd_apply(envs[0], args.target)
+    if args.cmd == "destroy":
+        return cmd_destroy(envs[0], args.target, args.confirm)
+    if args.cmd == "drift":
+        return cmd_drift(envs, args.target)
+    extra = [a for a in args.pytest_args if a != "--"]
+    return cmd_smoke(envs[0], args.target, extra)
 
 
 if __name__ == "__main__":

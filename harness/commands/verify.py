@@ -19,10 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.console import say
+from harness.errors import HarnessError, entry_point
 from harness.iac.tofu import resolve
 from harness.iac.workspace import Workspace
-from harness.local.aws import LocalAws
 from harness.paths import repo_root, work_dir
+from harness.targets.environment import plan_json_path
+from harness.targets.target import open_target
 
 ENVS = ("dev", "staging", "prod")
 
@@ -51,7 +54,7 @@ class Context:
 
 
 def _say(msg: str) -> None:
-    print(f"[verify] {msg}", file=sys.stderr, flush=True)
+    say("verify", msg)
 
 
 def _run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[bool, str]:
@@ -73,7 +76,7 @@ def phase_lint(ctx: Context) -> str:
     }
     failed = [name for name, cmd in checks.items() if not _run(cmd)[0]]
     if failed:
-        raise RuntimeError(f"{', '.join(failed)} reported problems")
+        raise HarnessError(f"{', '.join(failed)} reported problems")
     return "ruff, ruff format, tofu fmt clean"
 
 
@@ -90,7 +93,7 @@ def phase_validate(ctx: Context) -> str:
     ws.init()
     result = ws.validate()
     if not result["valid"]:
-        raise RuntimeError(json.dumps(result["diagnostics"], indent=1))
+        raise HarnessError(json.dumps(result["diagnostics"], indent=1))
     return f"valid ({result.get('warning_count', 0)} warnings)"
 
 
@@ -99,10 +102,11 @@ def phase_plans(ctx: Context) -> str:
     from harness.gates.compliance import plan_env
 
     zips, counts, plans = _zips(), {}, {}
-    with LocalAws(with_athena=False) as local:
+    with open_target("local", athena=False) as local:
+        assert local.endpoints is not None
         for env in ctx.envs:
-            out = work_dir() / "plans" / f"{env}.json"
-            plan_env(env, local.aws, zips, name=f"verify-plan-{env}", out=out)
+            out = plan_json_path(env)
+            plan_env(env, local.endpoints.aws, zips, name=f"verify-plan-{env}", out=out)
             plan = json.loads(out.read_text(encoding="utf-8"))
             counts[env] = sum(1 for rc in plan["resource_changes"] if "create" in rc["change"]["actions"])
             plans[env] = str(out)
@@ -116,7 +120,7 @@ def phase_compliance(ctx: Context) -> str:
 
     plans = ctx.facts.get("plans")
     if not isinstance(plans, dict) or not plans:
-        raise RuntimeError("no plans to gate: the plans phase did not run or failed")
+        raise HarnessError("no plans to gate: the plans phase did not run or failed")
     results, failed = [], []
     for env, path in plans.items():
         report = run_gates(Path(path))
@@ -126,7 +130,7 @@ def phase_compliance(ctx: Context) -> str:
             print(report.summary(), file=sys.stderr)
             failed.append(f"{env} ({', '.join(report.failed)})")
     if failed:
-        raise RuntimeError(f"gates failed on {'; '.join(failed)}")
+        raise HarnessError(f"gates failed on {'; '.join(failed)}")
     return "features passed: " + ", ".join(results)
 
 
@@ -136,7 +140,7 @@ def _pytest(paths: list[str], env: dict[str, str] | None = None) -> str:
     )
     last = out.splitlines()[-1] if out else ""
     if not ok:
-        raise RuntimeError(last)
+        raise HarnessError(last)
     return last
 
 
@@ -281,7 +285,8 @@ def run_phase(name: str, ctx: Context, began: float) -> PhaseResult:
     try:
         detail, ok = PHASES[name](ctx), True
     except Exception as exc:  # a failed phase is reported, and the next phases still run
-        detail, ok = f"{type(exc).__name__}: {exc}", False
+        named = str(exc) if isinstance(exc, HarnessError) else f"{type(exc).__name__}: {exc}"
+        detail, ok = named, False
     result = PhaseResult(name, ok, time.monotonic() - started, detail, started - began)
     first_line = detail.splitlines()[0][:200] if detail else ""
     _say(f"{name}: {'passed' if ok else 'FAILED'} in {result.seconds:.1f}s — {first_line}")
@@ -321,6 +326,11 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown phase(s) {unknown}; choose from {list(PHASES)}")
     ctx = Context(envs=tuple(e.strip() for e in args.envs.split(",") if e.strip()))
+    return entry_point("verify", lambda: run_phases(wanted, ctx))
+
+
+def run_phases(wanted: list[str], ctx: Context) -> int:
+    """Every wanted phase (a failed one does not stop the next), lanes side by side; summary and report."""
     results, wall, critical = run_lanes(wanted, ctx)
     report = work_dir() / "verify-report.md"
     counts = ctx.facts.get("counts")

@@ -19,10 +19,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.iac import toolchain
+from harness.errors import HarnessError, ToolMissing, entry_point
+from harness.iac import provider_trim, toolchain
 
 
-class TofuError(RuntimeError):
+class TofuError(HarnessError):
     def __init__(self, args: Sequence[str], code: int, output: str) -> None:
         tail = "\n".join(output.strip().splitlines()[-60:])
         super().__init__(f"`{' '.join(args)}` failed with exit code {code}:\n{tail}")
@@ -64,15 +65,19 @@ def resolve(build: bool = True) -> Tofu:
     if tf_bin:
         path = Path(tf_bin) if os.sep in tf_bin else Path(shutil.which(tf_bin) or tf_bin)
         if not path.is_file():
-            raise FileNotFoundError(
+            raise ToolMissing(
                 f"TF_BIN={tf_bin} is not an executable file; unset TF_BIN to use the local build"
             )
         return Tofu(binary=path)
     if build:
-        toolchain.ensure()
+        try:
+            toolchain.ensure()
+        except (toolchain.ToolchainError, provider_trim.TrimError) as exc:
+            # The toolchain's own errors say what to install or fix; here they become the harness's.
+            raise ToolMissing(str(exc)) from None
     binary = toolchain.binary_path(toolchain.OPENTOFU)
     if not binary.is_file():
-        raise FileNotFoundError(f"{binary} is missing: run `make tools`")
+        raise ToolMissing(f"{binary} is missing: run `make tools`")
     return Tofu(
         binary=binary,
         env={"TF_CLI_CONFIG_FILE": str(toolchain.write_cli_config())},
@@ -83,9 +88,12 @@ def resolve(build: bool = True) -> Tofu:
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    tofu = resolve(build=False)
-    env = {**os.environ, **tofu.env}
-    return subprocess.call([str(tofu.binary), *args], env=env)
+
+    def run() -> int:
+        tofu = resolve(build=False)
+        return subprocess.call([str(tofu.binary), *args], env={**os.environ, **tofu.env})
+
+    return entry_point("tofu", run)
 
 
 if __name__ == "__main__":

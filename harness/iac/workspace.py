@@ -18,6 +18,7 @@ from typing import Any
 from harness.iac import provider_waits
 from harness.iac.tofu import Tofu
 from harness.paths import repo_root, work_dir
+from harness.targets.endpoints import Endpoints
 
 # The services the stack calls, as the AWS provider names its endpoint arguments.
 PROVIDER_SERVICES = (
@@ -38,19 +39,6 @@ PROVIDER_SERVICES = (
     "sts",
 )
 OVERRIDE_FILE = "harness_override.tf"
-
-
-@dataclass(frozen=True)
-class Endpoints:
-    """Where an emulated target answers: one URL for most services, optionally Athena elsewhere."""
-
-    aws: str
-    athena: str | None = None
-    access_key: str = "testing"
-    secret_key: str = "testing"
-
-    def for_service(self, service: str) -> str:
-        return self.athena if service == "athena" and self.athena else self.aws
 
 
 def override_hcl(
@@ -220,7 +208,3 @@ class Workspace:
     def outputs(self) -> dict[str, Any]:
         raw = json.loads(self.tf("output", "-json", "-no-color"))
         return {k: v["value"] for k, v in raw.items()}
-
-    def state_resources(self) -> list[str]:
-        out = self.tf("state", "list", "-no-color", ok_codes=(0, 1))
-        return [line for line in out.splitlines() if line.strip()]

@@ -21,31 +21,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-REGION = "us-east-1"
+from harness.errors import HarnessError
+from harness.targets.endpoints import REGION, TEST_CREDENTIALS, Endpoints
+
 ACCOUNT_ID = "123456789012"  # moto's default account
-CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-}
-
-
-@dataclass
-class LocalAwsEndpoints:
-    aws: str  # moto: every service but Athena
-    athena: str | None = None  # the harness's local Athena, when started
-
-    def client_env(self) -> dict[str, str]:
-        """Environment for boto3/pyathena/tofu subprocesses that should talk to this local AWS."""
-        env = {
-            **CREDENTIALS,
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_REGION": REGION,
-            "AWS_ENDPOINT_URL": self.aws,
-        }
-        if self.athena:
-            env["AWS_ENDPOINT_URL_ATHENA"] = self.athena
-        return env
+CREDENTIALS = TEST_CREDENTIALS
 
 
 @dataclass
@@ -55,10 +35,10 @@ class LocalAws:
     port: int = 0
     with_athena: bool = True
     startup_timeout: float = 60.0
-    endpoints: LocalAwsEndpoints | None = None
+    endpoints: Endpoints | None = None
     _proc: subprocess.Popen[str] | None = field(default=None, repr=False)
 
-    def start(self) -> LocalAwsEndpoints:
+    def start(self) -> Endpoints:
         cmd = [sys.executable, "-m", "harness.local.aws", "--port", str(self.port)]
         if not self.with_athena:
             cmd.append("--no-athena")
@@ -69,9 +49,9 @@ class LocalAws:
         if not line:
             code = self._proc.poll()
             self.stop()
-            raise RuntimeError(f"local AWS did not start (exit code {code}); see its stderr above")
+            raise HarnessError(f"local AWS did not start (exit code {code}); see its stderr above")
         info = json.loads(line)
-        self.endpoints = LocalAwsEndpoints(aws=info["aws"], athena=info.get("athena"))
+        self.endpoints = Endpoints(aws=info["aws"], athena=info.get("athena"))
         return self.endpoints
 
     def stop(self) -> None:
@@ -84,7 +64,7 @@ class LocalAws:
                 self._proc.wait()
         self._proc = None
 
-    def __enter__(self) -> LocalAwsEndpoints:
+    def __enter__(self) -> Endpoints:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -126,14 +106,11 @@ def serve(port: int, with_athena: bool) -> None:
     info: dict[str, str] = {"aws": f"http://{host}:{bound}"}
     athena = None
     if with_athena:
-        try:
-            from harness.local.athena import LocalAthenaServer  # type: ignore[attr-defined]
-        except ImportError:
-            LocalAthenaServer = None
-        if LocalAthenaServer is not None:
-            athena = LocalAthenaServer(aws_endpoint=info["aws"], region=REGION)
-            athena.start()
-            info["athena"] = athena.url
+        from harness.local.athena import LocalAthenaServer
+
+        athena = LocalAthenaServer(aws_endpoint=info["aws"], region=REGION)
+        athena.start()
+        info["athena"] = athena.url
     print(json.dumps(info), flush=True)
 
     stop = threading.Event()

@@ -185,14 +185,24 @@ class Lake:
 COUNTS_FILE_ENV = "LAKEHOUSE_COUNTS_FILE"
 
 
-def record(counts: LayerCounts, scenario: str = "") -> None:
-    """Append a day's counts to $LAKEHOUSE_COUNTS_FILE (JSON lines), when set: `make verify` reports them."""
+def record(
+    counts: LayerCounts, scenario: str = "", expected: Expected | None = None, gold_built: bool = True
+) -> None:
+    """Append a day's counts to $LAKEHOUSE_COUNTS_FILE (JSON lines), when set: `make verify` reports them
+    and checks their invariants (with what was served, when the caller knows it)."""
     import os
 
     path = os.environ.get(COUNTS_FILE_ENV)
     if not path:
         return
-    line = json.dumps({"scenario": scenario, **counts.as_dict()}, sort_keys=True)
+    facts: dict[str, Any] = {"scenario": scenario, "gold_built": gold_built, **counts.as_dict()}
+    if expected is not None:
+        facts |= {
+            "unique": expected.unique,
+            "distinct_valid": expected.bronze,
+            "groups": len(expected.groups),
+        }
+    line = json.dumps(facts, sort_keys=True)
     with open(path, "a", encoding="utf-8") as fh:
         fh.write(line + "\n")
 

@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from harness.errors import HarnessError
+
 RESULT_MARKER = "__LAKEHOUSE_LAMBDA_RESULT__"
 
 # Runs inside the subprocess: argv = [code_dir, handler, function_name, timeout_s, memory_mb, arn].
@@ -70,7 +72,7 @@ print("\n" + MARKER + json.dumps(out, default=str), flush=True)
 """.replace("MARKER", repr(RESULT_MARKER))
 
 
-class LambdaRuntimeError(RuntimeError):
+class LambdaRuntimeError(HarnessError):
     """The function could not be run at all (code not found, bootstrap crashed)."""
 
 
@@ -177,7 +179,7 @@ class LambdaRuntime:
     """Invokes deployed functions in subprocesses.
 
     ``aws_env``: how the code reaches the target's AWS APIs (for emulated targets the endpoint variables
-    and test credentials of LocalAwsEndpoints.client_env(); empty on AWS, where the caller's credentials
+    and test credentials of Target.client_env(); empty on AWS, where the caller's credentials
     apply). ``work_dir``: where each function's code is unpacked (once per code hash).
     """
 

@@ -17,7 +17,6 @@ yesterday).
 from __future__ import annotations
 
 import re
-import sys
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +24,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from harness.console import say
+from harness.errors import HarnessError
 from harness.pipeline.runtime import DeployedFunction, Invocation, LambdaRuntime, load_function
 
 ROLES = ("ingest", "silver", "gold")
@@ -35,7 +36,7 @@ _CRON = re.compile(r"^cron\((.+)\)$")
 _UNITS = {"minute": 60, "hour": 3600, "day": 86400}
 
 
-class ScheduleError(ValueError):
+class ScheduleError(HarnessError, ValueError):
     """A schedule expression this clock cannot evaluate, or rules that do not match the functions."""
 
 
@@ -196,7 +197,7 @@ def read_schedules(events: Any, lambda_client: Any, prefix: str) -> list[tuple[s
 
 
 def _say(msg: str) -> None:
-    print(f"[pipeline] {msg}", file=sys.stderr, flush=True)
+    say("pipeline", msg)
 
 
 @dataclass

@@ -16,6 +16,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+from harness.errors import HarnessError, entry_point
 from harness.paths import repo_root
 
 FUNCTIONS = ("ingest", "silver", "gold")
@@ -23,15 +24,19 @@ SHARED = ("lakehouse_common", "sql")
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest timestamp a zip can hold
 
 
+class PackagingError(HarnessError, FileNotFoundError):
+    """A handler source the zips need is missing."""
+
+
 def _files(handlers: Path, function: str) -> list[tuple[str, Path]]:
     module = handlers / f"{function}.py"
     if not module.is_file():
-        raise FileNotFoundError(f"handler module missing: {module}")
+        raise PackagingError(f"handler module missing: {module}")
     entries = [(module.name, module)]
     for shared in SHARED:
         root = handlers / shared
         if not root.is_dir():
-            raise FileNotFoundError(f"shared handler directory missing: {root}")
+            raise PackagingError(f"shared handler directory missing: {root}")
         for path in root.rglob("*"):
             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
                 entries.append((path.relative_to(handlers).as_posix(), path))
@@ -67,13 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness.pipeline.zips", description=__doc__)
     parser.add_argument("--out", type=Path, default=None, help="output directory (default dist/lambda)")
     args = parser.parse_args(argv)
-    try:
+
+    def run() -> int:
         for fn, path in build_all(args.out).items():
             print(f"{fn}: {path} sha256={source_code_hash(path)}")
-    except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+        return 0
+
+    return entry_point("zips", run)
 
 
 if __name__ == "__main__":

@@ -1,56 +1,75 @@
-"""A deployed environment of the stack: apply, read back, destroy, and prove nothing is left.
+"""A deployed environment of the stack on a target: plan, apply, read back, destroy, prove nothing is left.
 
-Used by the integration suite, the smoke suite on the local target and the `lakehouse` CLI.
+Used by `harness.commands.deploy` (make plan-/apply-/destroy-<env>, drift, smoke), the integration and
+smoke suites, the `lakehouse` CLI and the pipeline benchmark.
 """
 
 from __future__ import annotations
 
-import os
-import re
+import json
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
+from harness.console import say
+from harness.errors import HarnessError
 from harness.iac.tofu import Tofu
-from harness.iac.workspace import Endpoints, Workspace
-from harness.local.aws import CREDENTIALS, REGION
+from harness.iac.workspace import Workspace
+from harness.paths import work_dir
+from harness.targets.target import Target
 
-ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
 
-
-def ephemeral_env_name(prefix: str = "it") -> str:
-    """A unique, valid environment name per run and per xdist worker (e.g. it-3f9a1c-gw1)."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "w")
-    name = f"{prefix}-{uuid.uuid4().hex[:6]}-{worker}"
-    if not ENV_NAME.match(name):
-        raise ValueError(f"generated env name {name!r} is not valid")
-    return name
+def plan_json_path(env: str) -> Path:
+    """Where an env's latest plan JSON lives; the compliance gates read plans from here."""
+    return work_dir() / "plans" / f"{env}.json"
 
 
 @dataclass
 class Deployment:
     env: str
+    target: Target
     workspace: Workspace
-    endpoints: Endpoints | None
     outputs: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
-        """A boto3 client for this environment's target (the local endpoints when emulated)."""
-        kwargs: dict[str, Any] = {"region_name": REGION, "config": Config(retries={"max_attempts": 3})}
-        if self.endpoints is not None:
-            kwargs |= {
-                "endpoint_url": self.endpoints.for_service(service),
-                "aws_access_key_id": CREDENTIALS["AWS_ACCESS_KEY_ID"],
-                "aws_secret_access_key": CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-                "aws_session_token": CREDENTIALS["AWS_SESSION_TOKEN"],
-            }
-        return boto3.client(service, **kwargs)
+        """A boto3 client for this environment's target."""
+        return self.target.client(service)
+
+    @property
+    def client_env(self) -> dict[str, str]:
+        return self.target.client_env()
+
+    @property
+    def plan_file(self) -> Path:
+        return self.workspace.root / "tfplan"
+
+    def plan(self, destroy: bool = False, echo: bool = True) -> tuple[int, dict[str, Any]]:
+        """Plan into plan_file (0: no changes, 2: changes) and read the plan back; a (non-destroy) plan's
+        JSON is also saved where the gates read it."""
+        code = self.workspace.plan(out=self.plan_file, destroy=destroy, echo=echo)
+        plan = self.workspace.show_json(self.plan_file)
+        if not destroy:
+            path = plan_json_path(self.env)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(plan), encoding="utf-8")
+        return code, plan
+
+    def apply_saved_plan(self) -> None:
+        # A saved plan carries its variables: applying it applies exactly what was planned.
+        self.workspace.tf(
+            "apply", "-input=false", "-no-color", "-parallelism=20", str(self.plan_file), echo=True
+        )
+
+    def read_outputs(self) -> dict[str, Any]:
+        self.outputs = self.workspace.outputs()
+        return self.outputs
+
+    def write_outputs(self) -> Path:
+        path = self.workspace.root / "outputs.json"
+        path.write_text(json.dumps(self.read_outputs(), indent=2) + "\n", encoding="utf-8")
+        return path
 
     def destroy(self) -> list[str]:
         """tofu destroy, then list what of this environment still exists (empty when clean)."""
@@ -61,27 +80,39 @@ class Deployment:
 
 
 def deploy(
+    target: Target,
     env: str,
     tofu: Tofu,
-    endpoints: Endpoints | None,
     artifacts_dir: Path,
     name: str | None = None,
     extra_vars: dict[str, Any] | None = None,
 ) -> Deployment:
-    """init + apply an ephemeral environment (force_destroy on) and read its outputs."""
-    ws = Workspace(
-        name=name or f"env-{env}",
-        env=env,
-        tofu=tofu,
-        endpoints=endpoints,
+    """init + apply an ephemeral environment (force_destroy on) and read its outputs.
+
+    On a real account a half-applied environment must not outlive a failed apply: it is destroyed
+    before the error goes on. (An emulated account ends with its process.)
+    """
+    target.check_disposable(env)
+    ws = target.workspace(
+        name or f"env-{env}",
+        env,
+        tofu,
         variables={"lambda_artifacts_dir": str(artifacts_dir), "force_destroy": True, **(extra_vars or {})},
     )
-    dep = Deployment(env=env, workspace=ws, endpoints=endpoints)
+    dep = Deployment(env=env, target=target, workspace=ws)
     started = time.monotonic()
-    ws.init()
-    ws.apply()
+    try:
+        ws.init()
+        ws.apply()
+    except BaseException:
+        if not target.emulated:
+            try:
+                ws.destroy()
+            except HarnessError as exc:
+                say("deploy", f"destroying the half-applied {env} failed too: {exc.line}")
+        raise
     dep.timings["apply"] = time.monotonic() - started
-    dep.outputs = ws.outputs()
+    dep.read_outputs()
     return dep
 
 

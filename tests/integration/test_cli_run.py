@@ -17,7 +17,10 @@ from typing import Any
 
 import pytest
 
-from harness.commands import cli
+from harness.commands import cli, up
+from harness.commands import run as run_command
+from harness.commands.feed import LocalFeed
+from harness.commands.session import Session
 from harness.fixtures import invalid_events, load_events
 from harness.local.fake_github import FakeGitHub
 from harness.pipeline.counts import Lake, expected_counts, record_key
@@ -42,11 +45,11 @@ def run_cli(
     """`lakehouse run --json ...` against the session's environment; returns (exit code, stdout lines)."""
 
     @contextmanager
-    def session_environment() -> Iterator[cli.Session]:
-        yield cli.Session("session", cli.LocalFeed(fake_github), pipeline, lake)
+    def session_environment() -> Iterator[Session]:
+        yield Session("session", LocalFeed(fake_github), pipeline, lake)
 
-    monkeypatch.setattr(cli, "read_up_state", lambda: None)
-    monkeypatch.setattr(cli, "temporary_environment", session_environment)
+    monkeypatch.setattr(up, "read_up_state", lambda: None)
+    monkeypatch.setattr(run_command, "temporary_environment", session_environment)
 
     def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str], str]:
         code = cli.main(["run", *args])
@@ -100,7 +103,7 @@ def test_canned_fixtures(
     code, out, _ = run_cli(capsys, "--events", str(path), "--date", "2025-04-01", "--json")
     assert code == 0
     counts = json.loads(out[-1])
-    assert list(counts)[1:] == list(cli.COUNT_KEYS)
+    assert list(counts)[1:] == list(run_command.COUNT_KEYS)
     assert counts["bronze"] == len(records) and counts["quarantined"] == 0
     check_invariants(records, counts, lake, pipeline)
 
@@ -117,7 +120,7 @@ def test_duplicates_and_invalid_lines(
     code, out, _ = run_cli(capsys, "--events", str(path), "--date", "2025-04-02")
     assert code == 0
     counts = json.loads(out[-1])
-    assert out[0].startswith("served") and len(out) == len(cli.COUNT_KEYS) + 1  # table, then the JSON
+    assert out[0].startswith("served") and len(out) == len(run_command.COUNT_KEYS) + 1  # table, then the JSON
     assert counts["served"] == 420 and counts["unique"] == len(valid) + len(bad)
     check_invariants(records, counts, lake, pipeline)
 

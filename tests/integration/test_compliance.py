@@ -1,6 +1,6 @@
 """The policy gates on the real plans, and the mutants that prove each gate bites.
 
-Every mutant is a small readable edit of a copy of terraform/ (harness.gates.compliance.MUTANTS); its plan
+Every mutant is a small readable edit of a copy of terraform/ (harness.gates.mutants.MUTANTS); its plan
 (of env dev, or the env the mutant names) must fail exactly the feature it targets and leave every other
 feature passing.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.gates import compliance, plan_checks
+from harness.gates import compliance, mutants, plan_checks
 from harness.iac.tofu import Tofu
 from harness.local.aws import LocalAws
 
@@ -54,8 +54,8 @@ def test_gates_pass_on_the_real_plan(
 def test_every_mutant_is_caught_by_its_feature_only(
     gates_ready: None, local_aws_plans_only: str, lambda_artifacts: Path, worker_id_suffix: str
 ) -> None:
-    def run(mutant: compliance.Mutant, tmp: Path) -> tuple[compliance.Mutant, list[str], str]:
-        stack = compliance.mutated_copy(mutant, tmp / mutant.id)
+    def run(mutant: mutants.Mutant, tmp: Path) -> tuple[mutants.Mutant, list[str], str]:
+        stack = mutants.mutated_copy(mutant, tmp / mutant.id)
         try:
             plan = compliance.plan_env(
                 mutant.env,
@@ -73,7 +73,7 @@ def test_every_mutant_is_caught_by_its_feature_only(
         return mutant, report.failed, first
 
     with tempfile.TemporaryDirectory(prefix="mutants-") as tmp, ThreadPoolExecutor(max_workers=2) as pool:
-        outcomes = list(pool.map(lambda m: run(m, Path(tmp)), compliance.MUTANTS))
+        outcomes = list(pool.map(lambda m: run(m, Path(tmp)), mutants.MUTANTS))
 
     rows, missed = [], []
     for mutant, failed, first in outcomes:
@@ -110,8 +110,8 @@ def test_bootstrap_gates_pass_and_each_bootstrap_mutant_is_caught_by_its_feature
 
     missed = []
     with tempfile.TemporaryDirectory(prefix="bootstrap-mutants-") as tmp:
-        for mutant in compliance.BOOTSTRAP_MUTANTS:
-            source = compliance.mutated_copy(mutant, Path(tmp) / mutant.id)
+        for mutant in mutants.BOOTSTRAP_MUTANTS:
+            source = mutants.mutated_copy(mutant, Path(tmp) / mutant.id)
             plan = compliance.plan_bootstrap(
                 local_aws_plans_only,
                 source=source,

@@ -100,7 +100,7 @@ class Scenario:
             assert got.gold_events == got.silver, (day, got)
             assert got.gold_rows == len(exp.groups), (day, got)
             assert self.lake.gold_groups(day) == set(exp.groups)
-        record(got, scenario=self.name)
+        record(got, scenario=self.name, expected=exp, gold_built=gold_built)
         return got
 
 

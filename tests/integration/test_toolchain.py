@@ -67,6 +67,15 @@ resource "aws_sqs_queue" "probe" {
 """
 
 
+def _requests(provider_log: str, method: str) -> int:
+    """AWS API calls the provider logged sending (TF_LOG_PROVIDER=DEBUG)."""
+    return sum(
+        1
+        for line in provider_log.splitlines()
+        if "HTTP Request Sent" in line and f"rpc.method={method} " in line + " "
+    )
+
+
 def test_emulator_wait_switch_is_off_unless_set(
     tofu: Tofu, endpoints: Endpoints, tmp_path: Path, worker_id_suffix: str
 ) -> None:
@@ -94,5 +103,10 @@ def test_emulator_wait_switch_is_off_unless_set(
 
     upstream = run("apply", switched=False)  # the real wait, as against AWS
     assert provider_waits.ENV_VAR not in upstream
+    # upstream reads the attributes until it has seen them equal 6 times in a row
+    assert _requests(upstream, "SQS/GetQueueAttributes") >= 6
     switched = run("destroy", switched=True)
     assert f"{provider_waits.ENV_VAR}: one read of the target state is final" in switched
+    # upstream wants 15 not-found reads in a row after the delete; one is final here
+    assert _requests(switched, "SQS/DeleteQueue") == 1
+    assert _requests(switched, "SQS/GetQueueAttributes") < 15

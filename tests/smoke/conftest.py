@@ -21,12 +21,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from harness.pipeline.counts import Lake
-
-REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+from harness.targets.target import Target
 
 
 @dataclass(frozen=True)
@@ -35,8 +33,13 @@ class Deployed:
     target: str
     outputs: dict[str, Any]
 
+    @property
+    def where(self) -> Target:
+        """The target `make smoke` pointed this process at through its client environment."""
+        return Target.from_client_env(self.target, os.environ)
+
     def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=REGION)  # endpoints and credentials from the environment
+        return self.where.client(service)
 
 
 def _require(name: str) -> str:
@@ -65,8 +68,7 @@ def _seed_local(dep: Deployed) -> None:
     from harness.pipeline.runtime import LambdaRuntime
     from harness.pipeline.schedule import Pipeline
 
-    env = {k: os.environ[k] for k in os.environ if k.startswith("AWS_")}
-    runtime = LambdaRuntime(aws_env=env)
+    runtime = LambdaRuntime(aws_env=dep.where.client_env())
     pipe = Pipeline.load(
         env=dep.env, client=dep.client, runtime=runtime, search_dirs=[work_dir() / "deploy-zips"]
     )
@@ -90,14 +92,6 @@ def _seed_local(dep: Deployed) -> None:
 def lake(deployed: Deployed) -> Iterator[Lake]:
     if deployed.target == "local" and os.environ.get("LAKEHOUSE_SMOKE_SEED", "1") != "0":
         _seed_local(deployed)
-    athena = os.environ.get("AWS_ENDPOINT_URL_ATHENA")
-    creds = (
-        {k: os.environ[k] for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
-        if athena and "AWS_ACCESS_KEY_ID" in os.environ
-        else None
-    )
-    lake = Lake.connect(
-        deployed.outputs, s3=deployed.client("s3"), athena_endpoint=athena, credentials=creds, region=REGION
-    )
+    lake = deployed.where.lake(deployed.outputs)
     yield lake
     lake.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.commands import cli
+from harness.commands import cli, events_file, run, up
 from harness.fixtures import load_events
 
 
@@ -19,8 +19,8 @@ def test_reads_jsonl_and_gzip_alike(tmp_path: Path) -> None:
     plain, packed = tmp_path / "e.jsonl", tmp_path / "e.jsonl.gz"
     plain.write_text(text, encoding="utf-8")
     packed.write_bytes(gzip.compress(text.encode()))
-    assert cli.read_events(plain) == events
-    assert cli.read_events(packed) == events
+    assert events_file.read_events(plain) == events
+    assert events_file.read_events(packed) == events
 
 
 @pytest.mark.parametrize(
@@ -38,8 +38,8 @@ def test_reads_jsonl_and_gzip_alike(tmp_path: Path) -> None:
 def test_clear_errors_for_bad_files(tmp_path: Path, setup: object, message: str) -> None:
     path = tmp_path / "events.jsonl"
     setup(path)  # type: ignore[operator]
-    with pytest.raises(cli.CliError, match=message):
-        cli.read_events(path)
+    with pytest.raises(events_file.CliError, match=message):
+        events_file.read_events(path)
 
 
 def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -49,8 +49,8 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     if os.geteuid() == 0:  # root reads any file: make the read fail as it would for anyone else
         denied = PermissionError(13, "Permission denied")
         monkeypatch.setattr(Path, "read_bytes", lambda self: (_ for _ in ()).throw(denied))
-    with pytest.raises(cli.CliError, match="cannot be read: Permission denied"):
-        cli.read_events(path)
+    with pytest.raises(events_file.CliError, match="cannot be read: Permission denied"):
+        events_file.read_events(path)
 
 
 def test_run_fails_fast_with_exit_2_and_no_deployment(
@@ -59,7 +59,7 @@ def test_run_fails_fast_with_exit_2_and_no_deployment(
     def no_deploy() -> None:
         raise AssertionError("must not deploy for a bad file")
 
-    monkeypatch.setattr(cli, "temporary_environment", no_deploy)
+    monkeypatch.setattr(run, "temporary_environment", no_deploy)
     assert cli.main(["run", "--events", str(tmp_path / "missing.jsonl")]) == 2
     assert "does not exist" in capsys.readouterr().err
     good = tmp_path / "e.jsonl"
@@ -77,9 +77,9 @@ def test_run_requires_events() -> None:
 def test_down_without_an_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(cli, "state_path", lambda: tmp_path / "lakehouse-up.json")
+    monkeypatch.setattr(up, "state_path", lambda: tmp_path / "lakehouse-up.json")
     (tmp_path / "lakehouse-up.json").write_text(json.dumps({"pid": 2**22 + 12345}), encoding="utf-8")
-    assert cli.read_up_state() is None  # a stale file of a dead process is no environment
+    assert up.read_up_state() is None  # a stale file of a dead process is no environment
     assert cli.main(["down"]) == 0
     assert "no environment is running" in capsys.readouterr().err
     assert not (tmp_path / "lakehouse-up.json").exists()
@@ -90,6 +90,6 @@ def test_snippet_names_the_environment() -> None:
         "athena": "http://127.0.0.1:1234",
         "outputs": {"athena_workgroup": "dp-x-wg", "glue_database": "lakehouse_x"},
     }
-    snippet = cli.pyathena_snippet(state)
+    snippet = up.pyathena_snippet(state)
     compile(snippet, "<snippet>", "exec")
     assert "endpoint_url='http://127.0.0.1:1234'" in snippet and "'lakehouse_x'" in snippet

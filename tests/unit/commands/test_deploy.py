@@ -11,6 +11,8 @@ import pytest
 
 from harness.commands import deploy
 from harness.commands.deploy import DeployError, EnvSpec
+from harness.targets.environment import Deployment
+from harness.targets.target import Target
 
 
 def _rc(address: str, *actions: str, mode: str = "managed") -> dict[str, Any]:
@@ -205,7 +207,7 @@ def _fake_deployments(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, codes: di
         if codes[env.name] < 0:
             raise DeployError("STATE_BUCKET is not set")
         ws = _FakeWorkspace(tmp_path / env.name, codes[env.name], DRIFTED_PLAN)
-        yield deploy.Deployment(env, target, ws, client_env={})  # type: ignore[arg-type]
+        yield Deployment(env.name, Target(target), ws)  # type: ignore[arg-type]
 
     monkeypatch.setattr(deploy, "deployment", fake)
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.gates import compliance, plan_checks
-from harness.gates.compliance import ComplianceError, Edit, Mutant, MutationError
+from harness.gates import compliance, mutants, plan_checks
+from harness.gates.compliance import ComplianceError
+from harness.gates.mutants import Edit, Mutant, MutationError
 
 PASSING = """\
 terraform_compliance v1.16.0 initiated
@@ -105,14 +106,14 @@ def test_no_features_is_an_error(tmp_path: Path) -> None:
 
 def test_every_mutant_applies_exactly_once_to_the_real_stack(tmp_path: Path) -> None:
     features = {p.stem for p in compliance.features_dir().glob("*.feature")} | set(plan_checks.CHECKS)
-    for mutant in compliance.MUTANTS:
-        stack = compliance.mutated_copy(mutant, tmp_path / mutant.id)
+    for mutant in mutants.MUTANTS:
+        stack = mutants.mutated_copy(mutant, tmp_path / mutant.id)
         assert mutant.feature in features, f"{mutant.id} names no feature file"
         for edit in mutant.edits:
             assert edit.new in (stack / edit.file).read_text(encoding="utf-8") or edit.new == ""
     # Every feature has at least one mutant proving it bites.
-    assert {m.feature for m in compliance.MUTANTS} == features
-    assert len({m.id for m in compliance.MUTANTS}) == len(compliance.MUTANTS)
+    assert {m.feature for m in mutants.MUTANTS} == features
+    assert len({m.id for m in mutants.MUTANTS}) == len(mutants.MUTANTS)
 
 
 @pytest.mark.parametrize("content", ["nothing to see\n", "x = 1\nx = 1\n"])
@@ -120,18 +121,18 @@ def test_a_mutant_whose_text_is_missing_or_ambiguous_fails_loudly(tmp_path: Path
     (tmp_path / "main.tf").write_text(content)
     mutant = Mutant("m", "f", "d", (Edit("main.tf", "x = 1", "x = 2"),))
     with pytest.raises(MutationError, match="expected the text once"):
-        compliance.apply_mutant(tmp_path, mutant)
+        mutants.apply_mutant(tmp_path, mutant)
     assert (tmp_path / "main.tf").read_text() == content
 
 
 def test_every_bootstrap_mutant_applies_exactly_once_to_the_real_bootstrap(tmp_path: Path) -> None:
     features = {p.stem for p in compliance.bootstrap_features_dir().glob("*.feature")}
     features |= set(plan_checks.CHECKS)
-    for mutant in compliance.BOOTSTRAP_MUTANTS:
+    for mutant in mutants.BOOTSTRAP_MUTANTS:
         assert mutant.stack == "bootstrap"
-        stack = compliance.mutated_copy(mutant, tmp_path / mutant.id)
+        stack = mutants.mutated_copy(mutant, tmp_path / mutant.id)
         assert (stack / "bootstrap").is_dir() and (stack / "modules").is_dir()
         assert mutant.feature in features, f"{mutant.id} names no bootstrap feature file"
-    assert {m.feature for m in compliance.BOOTSTRAP_MUTANTS} == features
-    ids = [m.id for m in (*compliance.MUTANTS, *compliance.BOOTSTRAP_MUTANTS)]
+    assert {m.feature for m in mutants.BOOTSTRAP_MUTANTS} == features
+    ids = [m.id for m in (*mutants.MUTANTS, *mutants.BOOTSTRAP_MUTANTS)]
     assert len(set(ids)) == len(ids)
