@@ -56,7 +56,7 @@ data "aws_iam_policy_document" "deploy" {
       "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:GetKeyRotationStatus",
       "kms:EnableKeyRotation", "kms:ListResourceTags", "kms:TagResource", "kms:UntagResource",
       "kms:ScheduleKeyDeletion", "kms:CreateGrant", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey",
-      "kms:UpdateKeyDescription",
+      "kms:UpdateKeyDescription", "kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias",
     ]
     resources = ["${local.arn_prefix}:kms:${var.region}:${var.account_id}:key/*"]
     condition {
@@ -65,10 +65,11 @@ data "aws_iam_policy_document" "deploy" {
       values   = [each.value.env]
     }
   }
+  # An alias names both the alias and its key: the alias by name here, the key by its tag above.
   statement {
     sid       = "LakeKeyAlias"
     actions   = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]
-    resources = ["${local.arn_prefix}:kms:${var.region}:${var.account_id}:alias/dp-${each.value.env}-*", "${local.arn_prefix}:kms:${var.region}:${var.account_id}:key/*"]
+    resources = ["${local.arn_prefix}:kms:${var.region}:${var.account_id}:alias/dp-${each.value.env}-*"]
   }
 
   statement {
