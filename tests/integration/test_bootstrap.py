@@ -244,3 +244,43 @@ def test_the_checks_catch_violating_samples() -> None:
         "Anything: Resource * without a reason",
         "AnyKey: every key, unconditioned",
     ]
+
+
+def test_bootstrap_with_ci_roles_applies_replans_clean_and_destroys(
+    tofu: Tofu, endpoints: Endpoints, worker_id_suffix: str
+) -> None:
+    import boto3
+
+    ws = Workspace(
+        name=f"bootstrap-apply-{worker_id_suffix}",
+        env="shared",
+        tofu=tofu,
+        endpoints=endpoints,
+        source=repo_root() / "terraform" / "bootstrap",
+        pass_env=False,
+        variables={"github_repository": REPOSITORY, "force_destroy": True},
+    )
+    ws.init()
+    ws.apply()
+    try:
+        assert ws.plan() == 0, "bootstrap plans changes again after apply (perpetual diff)"
+        outputs = ws.outputs()
+        client = {
+            "endpoint_url": endpoints.aws,
+            "region_name": "us-east-1",
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+        }
+        iam, s3 = boto3.client("iam", **client), boto3.client("s3", **client)
+        oidc = outputs["github_oidc"]
+        provider = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=oidc["provider_arn"])
+        assert provider["ClientIDList"] == ["sts.amazonaws.com"]
+        for arn in [oidc["plan_role_arn"], oidc["ephemeral_role_arn"], *oidc["deploy_role_arns"].values()]:
+            trust = iam.get_role(RoleName=arn.rsplit("/", 1)[1])["Role"]["AssumeRolePolicyDocument"]
+            trust = json.loads(trust) if isinstance(trust, str) else trust
+            assert trust_problems(trust) == [], arn
+        logging = s3.get_bucket_logging(Bucket=outputs["state_bucket"])["LoggingEnabled"]
+        assert logging["TargetBucket"] == outputs["state_access_log_bucket"]
+    finally:
+        ws.destroy()
+    assert ws.plan() == 2, "destroy left nothing to create again"

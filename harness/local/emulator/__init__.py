@@ -21,6 +21,7 @@ GAPS: tuple[str, ...] = (
     "s3_secure_transport",
     "s3_delete_marker_dispose",
     "sqs_kms_sse",
+    "iam_aws_managed_policies",
 )
 
 
