@@ -126,6 +126,12 @@ class Workspace:
         shutil.copytree(
             self.source, self.stack, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "bootstrap")
         )
+        # A stack beside the shared modules (terraform/bootstrap) reaches them as ../modules.
+        siblings = self.source.parent / "modules"
+        if siblings.is_dir():
+            if (self.root / "modules").exists():
+                shutil.rmtree(self.root / "modules")
+            shutil.copytree(siblings, self.root / "modules", ignore=shutil.ignore_patterns(".terraform"))
         lock, lock_build = self.root / ".terraform.lock.hcl", self.root / ".lock-build-id"
         # The lock records the local build's hashes: kept across copies (init verifies the provider
         # against it), dropped when the local provider has been rebuilt since it was recorded.
