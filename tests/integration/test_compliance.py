@@ -107,7 +107,5 @@ def test_bootstrap_gates_pass_and_each_bootstrap_mutant_is_caught_by_its_feature
         verdict = "caught" if failed == [mutant.feature] else "MISSED"
         print(f"  {verdict:<7} {mutant.id:<30} {mutant.description}")
         if failed != [mutant.feature]:
-            missed.append(
-                f"{mutant.id}: expected only {mutant.feature} to fail, failed: {failed or 'none'}"
-            )
+            missed.append(f"{mutant.id}: expected only {mutant.feature} to fail, failed: {failed or 'none'}")
     assert not missed, "\n".join(missed)
