@@ -17,7 +17,7 @@ LAKEHOUSE_ATHENA_ENGINE ?= trino
 export LAKEHOUSE_ATHENA_ENGINE
 TRINO_DEP := $(if $(filter trino,$(LAKEHOUSE_ATHENA_ENGINE)),trino)
 
-.PHONY: help venv compliance-venv tools trino zips lint fmt test unit verify compliance clean lock smoke drift
+.PHONY: help venv compliance-venv tools trino zips lint fmt test unit verify compliance clean lock smoke drift fidelity
 
 help: ## list targets
 	@grep -E '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -65,6 +65,9 @@ test: venv compliance-venv tools $(TRINO_DEP) ## the full test suite (what .ci/r
 
 unit: venv ## the fast unit suite only
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+fidelity: venv ## the Athena SQL corpus on the local Athena against Trino; writes docs/fidelity.md
+	@$(PY) -m harness.local.athena.fidelity $(if $(TRINO_URL),--trino $(TRINO_URL) $(if $(RECORD),--record))
 
 verify: venv compliance-venv tools $(TRINO_DEP) ## the main job: lint, validate, plans, gates, unit + local integration; summary + report
 	@$(PY) -m harness.commands.verify

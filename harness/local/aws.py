@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.console import say
 from harness.errors import HarnessError
 from harness.targets.endpoints import REGION, TEST_CREDENTIALS, Endpoints
 
@@ -153,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault(k, v)
     started = time.monotonic()
     serve(args.port, with_athena=not args.no_athena, athena_engine=args.athena_engine)
-    print(f"local AWS stopped after {time.monotonic() - started:.0f}s", file=sys.stderr)
+    say("local-aws", f"stopped after {time.monotonic() - started:.0f}s")
     return 0
 
 
