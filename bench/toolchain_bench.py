@@ -1,4 +1,4 @@
-"""Benchmark the warm toolchain check and the unit suite (DESIGN.md section 6 budgets).
+"""Benchmark the warm toolchain check and the unit suite (docs/design.md, section 8: budgets).
 
     .venv/bin/python bench/toolchain_bench.py [--runs 5] [--unit-runs 3]
 

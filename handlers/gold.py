@@ -2,6 +2,10 @@
 
 Event (optional): ``{"ingest_dt": "YYYY-MM-DD"}``; default yesterday (UTC). The day's Gold objects and
 Glue partition are deleted before the INSERT, so a re-run replaces the day instead of adding to it.
+
+When the invocation's time left cannot cover the query running to its timeout, nothing is cleared or
+submitted: the run says so (log, QueriesNotSubmitted) and fails with OutOfTime, so Lambda's retry runs the
+day again with a full budget and the day's Gold is never left cleared and empty.
 """
 
 from __future__ import annotations
@@ -10,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import boto3
+from lakehouse_common import clients
 from lakehouse_common.athena import AthenaRunner, load_sql
 from lakehouse_common.clock import Clock, SystemClock
 from lakehouse_common.config import TransformConfig
 from lakehouse_common.keys import gold_partition_prefix, validate_date
-from lakehouse_common.logs import get_logger, log
+from lakehouse_common.logs import get_logger, log, start_invocation
 
 TRANSFORM = "gold"
 GOLD_TABLE = "github_events_gold_daily"
@@ -37,15 +41,20 @@ class GoldDeps:
         config = TransformConfig.from_env(buckets=("gold",))
         return cls(
             config,
-            boto3.client("s3"),
-            boto3.client("glue"),
-            boto3.client("athena"),
-            boto3.client("cloudwatch"),
+            clients.client("s3"),
+            clients.client("glue"),
+            clients.client("athena"),
+            clients.client("cloudwatch"),
         )
 
 
+class OutOfTime(RuntimeError):
+    """The invocation's time left cannot cover the day's query; a retry gets a full budget."""
+
+
 def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
-    return run(event or {}, GoldDeps.from_env())
+    start_invocation(context)
+    return run(event or {}, GoldDeps.from_env(), context)
 
 
 def delete_prefix(s3: Any, bucket: str, prefix: str) -> int:
@@ -79,17 +88,18 @@ def drop_partition(glue: Any, database: str, day: str) -> bool:
     return True
 
 
-def run(event: dict[str, Any], deps: GoldDeps) -> dict[str, Any]:
+def run(event: dict[str, Any], deps: GoldDeps, context: Any = None) -> dict[str, Any]:
     cfg = deps.config
     assert cfg.gold_bucket  # guaranteed by TransformConfig.from_env(buckets=...)
-    runner = AthenaRunner.for_transform(
-        cfg, deps.athena, deps.cloudwatch, transform=TRANSFORM, clock=deps.clock, logger=logger
-    )
+    runner = AthenaRunner.for_transform(deps, transform=TRANSFORM, logger=logger, context=context)
     try:
         if event.get("ingest_dt") is not None:
             day = validate_date(event["ingest_dt"], "ingest_dt")
         else:
             day = (deps.clock.now().date() - timedelta(days=1)).isoformat()
+        name = f"gold_daily_insert {day}"
+        if not runner.covers_one_more(name):
+            raise OutOfTime(f"not enough time left for {name}; the day is left as it was")
         deleted = delete_prefix(deps.s3, cfg.gold_bucket, gold_partition_prefix(day))
         dropped = drop_partition(deps.glue, cfg.database, day)
         log(logger, "gold day cleared", ingest_dt=day, objects_deleted=deleted, partition_dropped=dropped)
@@ -97,7 +107,7 @@ def run(event: dict[str, Any], deps: GoldDeps) -> dict[str, Any]:
         query = runner.run(
             load_sql("gold_daily_insert"),
             [f"'{year}'", f"'{month}'", f"'{day}'"],  # parts of a validated date: digits only
-            name=f"gold_daily_insert {day}",
+            name=name,
         )
         summary = {
             "status": "ok",

@@ -27,12 +27,12 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-import boto3
 from botocore.exceptions import ClientError
+from lakehouse_common import clients
 from lakehouse_common.clock import Clock, SystemClock, iso
 from lakehouse_common.config import IngestConfig
 from lakehouse_common.keys import INGEST_STATE_KEY, bronze_key, quarantine_key, validate_date
-from lakehouse_common.logs import get_logger, log
+from lakehouse_common.logs import get_logger, log, start_invocation
 from lakehouse_common.metrics import Metrics
 from lakehouse_common.state import StateConflict, read_state, write_state
 
@@ -202,14 +202,15 @@ class IngestDeps:
         config = IngestConfig.from_env()
         return cls(
             config=config,
-            s3=boto3.client("s3"),
-            cloudwatch=boto3.client("cloudwatch"),
-            ssm=boto3.client("ssm") if config.token_parameter else None,
-            secrets=boto3.client("secretsmanager") if config.token_secret_arn else None,
+            s3=clients.client("s3"),
+            cloudwatch=clients.client("cloudwatch"),
+            ssm=clients.client("ssm") if config.token_parameter else None,
+            secrets=clients.client("secretsmanager") if config.token_secret_arn else None,
         )
 
 
 def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
+    start_invocation(context)
     return run(event or {}, context, IngestDeps.from_env())
 
 
@@ -479,86 +480,54 @@ def run(event: dict[str, Any], context: Any, deps: IngestDeps) -> dict[str, Any]
         metrics.flush()
 
 
+@dataclass
+class Sorted:
+    """A poll's records sorted against the ids seen before: new valid ones, new invalid ones, repeats."""
+
+    valid: list[dict[str, Any]] = field(default_factory=list)
+    invalid: list[tuple[str, Any]] = field(default_factory=list)  # (reason, record)
+    keys: list[str] = field(default_factory=list)  # dedupe keys of this poll's new records, in order
+    duplicates: int = 0
+
+
 def _run(
     event: dict[str, Any], context: Any, deps: IngestDeps, metrics: Metrics, bucket: str
 ) -> dict[str, Any]:
-    cfg = deps.config
+    """One poll, step by step: skip if not due, take the lease, poll, sort, write, record the state."""
     started = deps.clock.now()
     ingest_dt = (
         validate_date(event["ingest_dt"], "ingest_dt")
         if event.get("ingest_dt")
         else started.date().isoformat()
     )
-    source = f"{cfg.github_api_url}/events"
     state = read_state(deps.s3, bucket, INGEST_STATE_KEY)
     doc = dict(state.doc)
-
-    def skipped(reason: str) -> dict[str, Any]:
+    lease_etag = None
+    reason = _not_due(doc, event, started)
+    if reason is None:
+        lease_etag = _take_lease(deps, bucket, doc, state.etag, started, context)
+        if lease_etag is None:
+            reason = "another poll took the lease first"
+    if reason is not None or lease_etag is None:
         log(logger, "poll skipped", reason=reason)
         return {"status": "skipped", "reason": reason, "ingest_dt": ingest_dt}
 
-    lease_until = _parse_ts(doc.get("lease_until"))
-    if lease_until and started < lease_until:
-        return skipped(f"another poll holds the lease until {doc['lease_until']}")
-    last_poll = _parse_ts(doc.get("last_poll_at"))
-    interval = doc.get("poll_interval")
-    if (
-        not event.get("force")
-        and last_poll
-        and isinstance(interval, int)
-        and started < last_poll + timedelta(seconds=interval)
-    ):
-        return skipped(f"X-Poll-Interval: next poll allowed {interval}s after {doc['last_poll_at']}")
-
-    # Take the lease: a conditional PUT, so of two overlapping polls only one proceeds.
-    lease_seconds = max(1.0, context.get_remaining_time_in_millis() / 1000.0)
-    lease_doc = {
-        **doc,
-        "lease_until": iso(started + timedelta(seconds=lease_seconds)),
-        "lease_owner": uuid.uuid4().hex,
-    }
     try:
-        lease_etag = write_state(deps.s3, bucket, INGEST_STATE_KEY, lease_doc, state.etag)
-    except StateConflict:
-        return skipped("another poll took the lease first")
-
-    try:
-        token = github_token(deps)
-        result = _Poller(deps, context, token, doc.get("etag")).poll()
+        result = _Poller(deps, context, github_token(deps), doc.get("etag")).poll()
     except Exception:
         _release(deps, bucket, doc, lease_etag)
         raise
-
     metrics.add("PagesFetched", result.pages)
     metrics.add("NotModified", 1 if result.not_modified else 0)
     metrics.add("RateLimited", result.rate_limited)
 
-    previous = set(doc.get("seen_ids") or [])
-    this_poll: list[str] = []
-    this_poll_keys: set[str] = set()
-    fresh_valid: list[dict[str, Any]] = []
-    fresh_invalid: list[tuple[str, Any]] = []
-    duplicates = 0
-    for record in result.records:
-        key = dedupe_key(record)
-        if key in previous or key in this_poll_keys:
-            duplicates += 1
-            continue
-        this_poll.append(key)
-        this_poll_keys.add(key)
-        reason = validate_event(record)
-        if reason is None:
-            fresh_valid.append(record)
-        else:
-            fresh_invalid.append((reason, record))
-
-    ingested_at = iso(deps.clock.now())
+    fresh = sort_records(result.records, set(doc.get("seen_ids") or []))
     summary: dict[str, Any] = {
         "status": "not_modified" if result.not_modified else ("ok" if result.complete else "partial"),
         "ingest_dt": ingest_dt,
         "pages": result.pages,
         "received": len(result.records),
-        "duplicates": duplicates,
+        "duplicates": fresh.duplicates,
         "written": 0,
         "quarantined": 0,
         "rate_limited": result.rate_limited,
@@ -568,36 +537,109 @@ def _run(
     if result.stopped_because:
         summary["stopped_because"] = result.stopped_because
     try:
-        if fresh_valid:
-            lines = [{**record, "ingested_at": ingested_at, "source": source} for record in fresh_valid]
-            summary["bronze_key"] = put_new_object(
-                deps.s3, bucket, lambda: bronze_key(ingest_dt, deps.clock.now()), _jsonl_gz(lines)
-            )
-            summary["written"] = len(lines)
-            metrics.add("EventsWritten", len(lines))
-        if fresh_invalid:
-            lines = [
-                {"reason": reason, "record": record, "ingested_at": ingested_at, "source": source}
-                for reason, record in fresh_invalid
-            ]
-            summary["quarantine_key"] = put_new_object(
-                deps.s3, bucket, lambda: quarantine_key(ingest_dt, deps.clock.now()), _jsonl_gz(lines)
-            )
-            summary["quarantined"] = len(lines)
-            metrics.add("EventsQuarantined", len(lines))
-            for reason, record in fresh_invalid:
-                log(logger, "event quarantined", logging.WARNING, reason=reason, id=dedupe_key(record))
+        _write(deps, bucket, ingest_dt, fresh, summary, metrics)
     except Exception:
         # Nothing recorded as seen: the next poll fetches these events again.
         _release(deps, bucket, doc, lease_etag)
         raise
 
-    seen = this_poll + [i for i in (doc.get("seen_ids") or []) if i not in this_poll_keys]
+    write_state(deps.s3, bucket, INGEST_STATE_KEY, _next_state(doc, fresh, result, started), lease_etag)
+    log(logger, "poll done", **summary)
+    if result.fatal:
+        raise IngestError(result.fatal)
+    return summary
+
+
+def _not_due(doc: dict[str, Any], event: dict[str, Any], started: datetime) -> str | None:
+    """Why this poll must not run now (another holds the lease, or GitHub's poll interval), or None."""
+    lease_until = _parse_ts(doc.get("lease_until"))
+    if lease_until and started < lease_until:
+        return f"another poll holds the lease until {doc['lease_until']}"
+    last_poll = _parse_ts(doc.get("last_poll_at"))
+    interval = doc.get("poll_interval")
+    if (
+        not event.get("force")
+        and last_poll
+        and isinstance(interval, int)
+        and started < last_poll + timedelta(seconds=interval)
+    ):
+        return f"X-Poll-Interval: next poll allowed {interval}s after {doc['last_poll_at']}"
+    return None
+
+
+def _take_lease(
+    deps: IngestDeps, bucket: str, doc: dict[str, Any], etag: str | None, started: datetime, context: Any
+) -> str | None:
+    """Take the lease with a conditional PUT, so of two overlapping polls only one proceeds; returns the
+    state's new ETag, or None when another poll took it first."""
+    lease_seconds = max(1.0, context.get_remaining_time_in_millis() / 1000.0)
+    lease_doc = {
+        **doc,
+        "lease_until": iso(started + timedelta(seconds=lease_seconds)),
+        "lease_owner": uuid.uuid4().hex,
+    }
+    try:
+        return write_state(deps.s3, bucket, INGEST_STATE_KEY, lease_doc, etag)
+    except StateConflict:
+        return None
+
+
+def sort_records(records: list[Any], previous: set[str]) -> Sorted:
+    """Skip what earlier polls or this one saw already; split the rest into valid and invalid."""
+    out = Sorted()
+    this_poll: set[str] = set()
+    for record in records:
+        key = dedupe_key(record)
+        if key in previous or key in this_poll:
+            out.duplicates += 1
+            continue
+        out.keys.append(key)
+        this_poll.add(key)
+        reason = validate_event(record)
+        if reason is None:
+            out.valid.append(record)
+        else:
+            out.invalid.append((reason, record))
+    return out
+
+
+def _write(
+    deps: IngestDeps, bucket: str, ingest_dt: str, fresh: Sorted, summary: dict[str, Any], metrics: Metrics
+) -> None:
+    """New valid events to Bronze, new invalid ones to quarantine with their reason (one object each)."""
+    ingested_at = iso(deps.clock.now())
+    source = f"{deps.config.github_api_url}/events"
+    if fresh.valid:
+        lines = [{**record, "ingested_at": ingested_at, "source": source} for record in fresh.valid]
+        summary["bronze_key"] = put_new_object(
+            deps.s3, bucket, lambda: bronze_key(ingest_dt, deps.clock.now()), _jsonl_gz(lines)
+        )
+        summary["written"] = len(lines)
+        metrics.add("EventsWritten", len(lines))
+    if fresh.invalid:
+        quarantined = [
+            {"reason": reason, "record": record, "ingested_at": ingested_at, "source": source}
+            for reason, record in fresh.invalid
+        ]
+        summary["quarantine_key"] = put_new_object(
+            deps.s3, bucket, lambda: quarantine_key(ingest_dt, deps.clock.now()), _jsonl_gz(quarantined)
+        )
+        summary["quarantined"] = len(quarantined)
+        metrics.add("EventsQuarantined", len(quarantined))
+        for reason, record in fresh.invalid:
+            log(logger, "event quarantined", logging.WARNING, reason=reason, id=dedupe_key(record))
+
+
+def _next_state(doc: dict[str, Any], fresh: Sorted, result: PollResult, started: datetime) -> dict[str, Any]:
+    """The state after a poll: ids seen (newest first, bounded), when, the ETag to send next, no lease."""
+    new_keys = set(fresh.keys)
+    seen = fresh.keys + [i for i in (doc.get("seen_ids") or []) if i not in new_keys]
+    status = "not_modified" if result.not_modified else ("ok" if result.complete else "partial")
     new_doc = {
         **doc,
         "seen_ids": seen[:MAX_SEEN_IDS],
         "last_poll_at": iso(started),
-        "last_status": summary["status"],
+        "last_status": status,
         "lease_until": None,
         "lease_owner": None,
     }
@@ -609,11 +651,7 @@ def _run(
         new_doc["etag"] = None  # an incomplete poll must re-read page 1 next time, not get a 304
     if result.poll_interval is not None:
         new_doc["poll_interval"] = result.poll_interval
-    write_state(deps.s3, bucket, INGEST_STATE_KEY, new_doc, lease_etag)
-    log(logger, "poll done", **summary)
-    if result.fatal:
-        raise IngestError(result.fatal)
-    return summary
+    return new_doc
 
 
 def _release(deps: IngestDeps, bucket: str, doc: dict[str, Any], lease_etag: str) -> None:

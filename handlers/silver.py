@@ -4,6 +4,10 @@ Event (all optional): ``{"from_dt": "YYYY-MM-DD", "to_dt": "YYYY-MM-DD"}`` for a
 (inclusive), or ``{"ingest_dts": [...]}``. Without one, the window is every ``ingest_dt`` partition
 holding a Bronze object written since the watermark of the last successful run. Explicit windows
 leave the watermark alone. The SQL de-duplicates by event id against Silver, so any window can re-run.
+
+A query is only submitted while the invocation's time left covers one running to its timeout; ranges left
+over are named in the log, counted in QueriesNotSubmitted, and the run ends ``partial`` without moving the
+watermark, so the next run takes them.
 """
 
 from __future__ import annotations
@@ -12,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import boto3
+from lakehouse_common import clients
 from lakehouse_common.athena import AthenaRunner, date_literal, load_sql
 from lakehouse_common.clock import Clock, SystemClock, iso
 from lakehouse_common.config import TransformConfig
 from lakehouse_common.keys import BRONZE_PREFIX, SILVER_STATE_KEY, partition_of, validate_date
-from lakehouse_common.logs import get_logger, log
+from lakehouse_common.logs import get_logger, log, start_invocation
 from lakehouse_common.state import read_state, write_state
 
 TRANSFORM = "silver"
@@ -39,11 +43,12 @@ class SilverDeps:
     @classmethod
     def from_env(cls) -> SilverDeps:
         config = TransformConfig.from_env(buckets=("raw", "silver"))
-        return cls(config, boto3.client("s3"), boto3.client("athena"), boto3.client("cloudwatch"))
+        return cls(config, clients.client("s3"), clients.client("athena"), clients.client("cloudwatch"))
 
 
 def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
-    return run(event or {}, SilverDeps.from_env())
+    start_invocation(context)
+    return run(event or {}, SilverDeps.from_env(), context)
 
 
 def touched_partitions(s3: Any, bucket: str, since: datetime | None) -> list[str]:
@@ -85,12 +90,10 @@ def _explicit_window(event: dict[str, Any]) -> list[str] | None:
     return None
 
 
-def run(event: dict[str, Any], deps: SilverDeps) -> dict[str, Any]:
+def run(event: dict[str, Any], deps: SilverDeps, context: Any = None) -> dict[str, Any]:
     cfg = deps.config
     assert cfg.raw_bucket and cfg.silver_bucket  # guaranteed by TransformConfig.from_env(buckets=...)
-    runner = AthenaRunner.for_transform(
-        cfg, deps.athena, deps.cloudwatch, transform=TRANSFORM, clock=deps.clock, logger=logger
-    )
+    runner = AthenaRunner.for_transform(deps, transform=TRANSFORM, logger=logger, context=context)
     try:
         explicit = _explicit_window(event)
         state = read_state(deps.s3, cfg.silver_bucket, SILVER_STATE_KEY)
@@ -105,11 +108,24 @@ def run(event: dict[str, Any], deps: SilverDeps) -> dict[str, Any]:
         log(logger, "silver window", days=days, explicit=explicit is not None, ranges=ranges)
 
         sql = load_sql("silver_insert")
-        queries = [
-            runner.run(sql, [date_literal(start), date_literal(end)], name=f"silver_insert {start}..{end}")
-            for start, end in ranges
-        ]
+        queries, left_over = [], []
+        for n, (start, end) in enumerate(ranges):
+            name = f"silver_insert {start}..{end}"
+            if not runner.covers_one_more(name, not_submitted=len(ranges) - n):
+                left_over = ranges[n:]
+                break
+            queries.append(runner.run(sql, [date_literal(start), date_literal(end)], name=name))
 
+        if left_over:
+            summary = {
+                "status": "partial",
+                "days": days,
+                "queries": [q.query_id for q in queries],
+                "not_submitted": [f"{start}..{end}" for start, end in left_over],
+                "watermark_moved": False,  # the next run lists these days again
+            }
+            log(logger, "silver stopped before the deadline", **summary)
+            return summary
         if explicit is None:
             doc = dict(state.doc)
             doc.update(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,8 @@ from lakehouse_common.metrics import Metrics
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"  # sql/ sits beside lakehouse_common/ in the zip
 FAILURE_METRIC = "AthenaQueryFailures"
+DEADLINE_METRIC = "QueriesNotSubmitted"  # queries a run left for later: the Lambda deadline was too near
+DEADLINE_RESERVE_SECONDS = 10.0  # kept back after the last query for state writes and metrics
 _SQL_NAME = re.compile(r"^[a-z0-9_]+$")
 _RUNNING = {"QUEUED", "RUNNING"}
 
@@ -96,6 +98,8 @@ class AthenaRunner:
         logger: logging.Logger,
         poll_initial: float = 0.5,
         poll_max: float = 5.0,
+        time_left: Callable[[], float] | None = None,
+        reserve_seconds: float = DEADLINE_RESERVE_SECONDS,
     ) -> None:
         self.athena = athena
         self.workgroup = workgroup
@@ -107,23 +111,22 @@ class AthenaRunner:
         self.logger = logger
         self.poll_initial = poll_initial
         self.poll_max = poll_max
+        self.time_left = time_left  # seconds the invocation has left; None: no deadline (a local call)
+        self.reserve_seconds = reserve_seconds
 
     @classmethod
     def for_transform(
-        cls,
-        config: Any,
-        athena: Any,
-        cloudwatch: Any,
-        *,
-        transform: str,
-        clock: Clock,
-        logger: logging.Logger,
+        cls, deps: Any, *, transform: str, logger: logging.Logger, context: Any = None
     ) -> AthenaRunner:
-        """The runner a transform (silver, gold) uses: its workgroup, database, timeout and failure metric.
+        """The runner a transform (silver, gold) uses: its workgroup, database, timeout, failure metric and
+        the invocation's deadline (from the Lambda context, when there is one).
 
-        config is a TransformConfig; the caller flushes runner.metrics when the run ends.
+        deps carries the transform's `config` (a TransformConfig), `athena`, `cloudwatch` and `clock`; the
+        caller flushes runner.metrics when the run ends.
         """
-        metrics = Metrics(cloudwatch, config.common.namespace, config.common.env)
+        config, athena, clock = deps.config, deps.athena, deps.clock
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        metrics = Metrics(deps.cloudwatch, config.common.namespace, config.common.env)
         return cls(
             athena,
             workgroup=config.workgroup,
@@ -133,7 +136,31 @@ class AthenaRunner:
             timeout_seconds=config.query_timeout_seconds,
             clock=clock,
             logger=logger,
+            time_left=(lambda: remaining() / 1000.0) if callable(remaining) else None,
         )
+
+    def covers_one_more(self, name: str, not_submitted: int = 1) -> bool:
+        """Whether the time left covers one more query run to its timeout, plus a reserve for the work
+        after it. When not, says so: a warning naming the query and a QueriesNotSubmitted metric counting
+        the queries this run will not submit (a query left waiting past the deadline would be cut off
+        with the function, its outcome unseen)."""
+        if self.time_left is None:
+            return True
+        left = self.time_left()
+        needed = self.timeout_seconds + self.reserve_seconds
+        if left >= needed:
+            return True
+        log(
+            self.logger,
+            "not submitting: the time left cannot cover one more query",
+            logging.WARNING,
+            query=name,
+            time_left_s=round(left, 3),
+            needed_s=needed,
+            queries_not_submitted=not_submitted,
+        )
+        self.metrics.add(DEADLINE_METRIC, not_submitted, Transform=self.transform)
+        return False
 
     def run(self, sql: str, parameters: Sequence[str] = (), *, name: str) -> QueryResult:
         expected = placeholder_count(sql)

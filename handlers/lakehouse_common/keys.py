@@ -9,7 +9,6 @@ from datetime import date, datetime
 BRONZE_PREFIX = "github/events/"
 QUARANTINE_PREFIX = "github/quarantine/"
 INGEST_STATE_KEY = "_state/ingest/state.json"
-SILVER_PREFIX = "github/events_silver/"
 SILVER_STATE_KEY = "_state/silver/state.json"
 GOLD_PREFIX = "github/events_gold_daily/"
 

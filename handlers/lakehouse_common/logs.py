@@ -1,4 +1,8 @@
-"""Structured logs: one JSON object per line on stdout, which CloudWatch Logs indexes as fields."""
+"""Structured logs: one JSON object per line on stdout, which CloudWatch Logs indexes as fields.
+
+Every line carries the invocation's request id and whether it is the execution environment's first
+invocation (a cold start): `start_invocation(context)` sets both at the top of each handler.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 _RESERVED = set(vars(logging.makeLogRecord({})))
+# The invocation being served, on every log line; module state lives as long as the execution environment.
+_invocation: dict[str, Any] = {"request_id": None, "cold_start": True}
+_invocations = 0
+
+
+def start_invocation(context: Any) -> None:
+    """Record the request id of the invocation now starting, and whether it is the first of this
+    execution environment (cold start) or a later one on a warm environment."""
+    global _invocations
+    _invocations += 1
+    _invocation["request_id"] = getattr(context, "aws_request_id", None)
+    _invocation["cold_start"] = _invocations == 1
+
+
+def invocation() -> dict[str, Any]:
+    return dict(_invocation)
 
 
 class JsonFormatter(logging.Formatter):
@@ -18,6 +38,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
+            **_invocation,
         }
         doc.update({k: v for k, v in vars(record).items() if k not in _RESERVED and not k.startswith("_")})
         if record.exc_info:

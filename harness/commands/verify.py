@@ -179,7 +179,17 @@ def phase_integration(ctx: Context) -> str:
         result = _pytest(["tests/integration"], env={COUNTS_FILE_ENV: str(counts)})
     finally:
         ctx.facts["counts"] = read_counts(counts)
+    check_invariants(ctx.facts["counts"])  # type: ignore[arg-type]
     return f"{result}; {counts_line(ctx.facts['counts'])}"  # type: ignore[arg-type]
+
+
+def check_invariants(rows: list[dict[str, object]]) -> None:
+    """InvariantBroken naming each broken invariant and its day, over the counts the suite recorded."""
+    from harness.pipeline.invariants import InvariantBroken, broken
+
+    found = [f"{row['ingest_dt']} ({row.get('scenario')}): {b}" for row in rows for b in broken(row)]
+    if found:
+        raise InvariantBroken("invariant broken: " + "; ".join(found))
 
 
 PHASES: dict[str, Callable[[Context], str]] = {
@@ -330,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_phases(wanted: list[str], ctx: Context) -> int:
-    """Every wanted phase (a failed one does not stop the next), lanes side by side; summary and report."""
+    """The wanted phases in their lanes (a failed one does not stop the next), then the summary and report."""
     results, wall, critical = run_lanes(wanted, ctx)
     report = work_dir() / "verify-report.md"
     counts = ctx.facts.get("counts")

@@ -187,8 +187,12 @@ def plan_env(
     source: Path | None = None,
     name: str | None = None,
     out: Path | None = None,
+    reuse_init: bool = False,
 ) -> Path:
-    """Plan the stack (or a mutated copy at `source`) for `env` against a local AWS; return the plan JSON."""
+    """Plan the stack (or a mutated copy at `source`) for `env` against a local AWS; return the plan JSON.
+
+    reuse_init: plan a fresh copy in a working copy initialised before (same name), without `init`: the
+    mutants edit resources only, so the providers and modules installed once serve them all."""
     from harness.iac.tofu import resolve
     from harness.targets.endpoints import Endpoints
     from harness.targets.target import Target
@@ -201,7 +205,10 @@ def plan_env(
         variables={"lambda_artifacts_dir": str(zips)},
         source=source,
     )
-    ws.init()
+    if reuse_init and ws.initialised():
+        ws.prepare()
+    else:
+        ws.init()
     ws.plan()
     out = out or ws.root / "plan.json"
     out.parent.mkdir(parents=True, exist_ok=True)

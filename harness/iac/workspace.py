@@ -114,6 +114,11 @@ class Workspace:
                 env[provider_waits.ENV_VAR] = "1"
         return env
 
+    def initialised(self) -> bool:
+        """init ran here before: modules and providers installed, the lock file recorded beside the copy."""
+        data = self.root / ".terraform"
+        return (data / "modules" / "modules.json").is_file() and (self.root / ".terraform.lock.hcl").is_file()
+
     def prepare(self) -> Path:
         """(Re)create the working copy from terraform/ and write the override."""
         if self.stack.exists():

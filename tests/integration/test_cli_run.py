@@ -1,4 +1,4 @@
-"""`lakehouse run` on the deployed environment: the invariants of DESIGN.md section 5 on any events file.
+"""`lakehouse run` on the deployed environment: the invariants of docs/design.md on any events file.
 
 The command runs in-process against the session's environment (the `deployment` fixture), the same
 code path `lakehouse run` takes after it has an environment, so the suite pays for one apply/destroy.

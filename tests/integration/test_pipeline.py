@@ -89,7 +89,7 @@ class Scenario:
         return expected_counts([r for _, r in self.served])
 
     def assert_day(self, day: str, *, gold_built: bool = True) -> LayerCounts:
-        """The invariants of DESIGN.md section 5, with exact counts, for one ingest day."""
+        """The invariants of docs/design.md (section 6), with exact counts, for one ingest day."""
         exp = self.expected(day)
         got = self.lake.counts(day)
         assert (got.bronze, got.bronze_ids) == (exp.bronze, exp.bronze), (day, got, exp)

@@ -199,14 +199,17 @@ def test_verify_report_lists_each_phase(tmp_path: Path) -> None:
     verify.write_report(
         [
             verify.PhaseResult("lint", True, 1.0, "clean"),
-            verify.PhaseResult("unit", False, 2.5, "1 | failed"),
+            verify.PhaseResult("unit", False, 2.5, "1 | failed", started=1.0),
         ],
         report,
+        wall=3.0,
+        critical=("lint", "unit"),
     )
     text = report.read_text(encoding="utf-8")
-    assert "| lint | passed | 1.0 | clean |" in text
-    assert "| unit | FAILED | 2.5 | 1 \\| failed |" in text
-    assert "Total: 3.5 s." in text
+    assert "| lint | passed | 0.0 | 1.0 | clean |" in text
+    assert "| unit | FAILED | 1.0 | 2.5 | 1 \\| failed |" in text
+    assert "Wall time: 3.0 s (phases add up to 3.5 s; overlapping lanes)." in text
+    assert "Critical path: lint -> unit." in text
 
 
 # --- CI policy: OIDC only, least permissions, SHA-pinned actions (harness.gates.workflow_policy) ----------

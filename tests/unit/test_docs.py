@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = ["README.md", "docs/runbook.md", "docs/architecture.md", "docs/security.md"]
+DOCS = ["README.md", "docs/runbook.md", "docs/architecture.md", "docs/fidelity.md", "docs/security.md"]
 MAKE = re.compile(r"\bmake ((?:[\w%<>.-]+)(?: +[A-Z_]+=\S+)*)")
 MODULE = re.compile(r"python -m (harness(?:\.\w+)+)")
 # Paths under these roots, as the docs write them in backticks or tables.
@@ -63,8 +63,19 @@ def test_every_harness_module_in_the_docs_exists(doc: str) -> None:
     assert not missing, f"{doc} names modules that do not exist: {missing}"
 
 
-@pytest.mark.parametrize("doc", ["docs/runbook.md", "docs/architecture.md"])
+@pytest.mark.parametrize("doc", ["docs/runbook.md", "docs/architecture.md", "docs/design.md"])
 def test_every_repository_path_in_the_docs_exists(doc: str) -> None:
     paths = set(PATH.findall(_text(doc)))
     missing = [p for p in sorted(paths) if "<" not in p and not list(ROOT.glob(p))]
     assert not missing, f"{doc} cites paths that do not exist: {missing}"
+
+
+def test_the_repository_stands_on_its_own() -> None:
+    """The design the docs and code rely on is in docs/design.md: nothing cites a file outside the repo."""
+    cited = []
+    for root in ("README.md", "docs", "harness", "handlers", "tests", "bench", "features", "terraform"):
+        for path in [ROOT / root] if root.endswith(".md") else (ROOT / root).rglob("*"):
+            readable = path.is_file() and path.suffix in {".md", ".py", ".tf", ".feature"}
+            if readable and "DESIGN" + ".md" in path.read_text(encoding="utf-8", errors="replace"):
+                cited.append(str(path.relative_to(ROOT)))
+    assert cited == [], f"these cite a design file that is not in the repository: {cited}"
