@@ -78,6 +78,10 @@ MACROS = (
     "CASE WHEN a IS NULL THEN NULL ELSE coalesce(CAST(list_position(a, x) AS BIGINT), 0) END",
     "CREATE OR REPLACE MACRO __la_array_except(a, b) AS "
     "list_filter(__la_array_distinct(a), lambda x: NOT list_contains(b, x))",
+    "CREATE OR REPLACE MACRO __la_repeat(x, n) AS CASE "
+    "WHEN n < 0 THEN error('INVALID_FUNCTION_ARGUMENT: count argument of repeat function must be greater "
+    "than or equal to 0') WHEN n > 10000 THEN error('INVALID_FUNCTION_ARGUMENT: count argument of repeat "
+    "function must be less than or equal to 10000') ELSE list_transform(range(n), lambda i: x) END",
     "CREATE OR REPLACE MACRO __la_array_intersect(a, b) AS "
     "list_filter(__la_array_distinct(a), lambda x: list_contains(b, x))",
     "CREATE OR REPLACE MACRO __la_contains(a, x) AS CASE WHEN a IS NULL OR x IS NULL THEN NULL "
@@ -436,8 +440,25 @@ def _regex_checks(pattern: exp.Expression | None, group: exp.Expression | None, 
         raise _not_supported(f"{what} with a pattern that matches the empty string")
 
 
+_UNITS = {"millisecond", "second", "minute", "hour", "day", "week", "month", "quarter", "year"}
+
+
 def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
     """The DuckDB form of one (already annotated) node, or None to keep it."""
+    if isinstance(node, exp.DateAdd | exp.DateDiff | exp.TimestampTrunc | exp.DateTrunc):
+        unit = node.text("unit").lower()
+        if unit and unit not in _UNITS:
+            kind = "DATE" if _is(node.this, T.DATE) else "TIMESTAMP"
+            raise QueryFailed(f"INVALID_FUNCTION_ARGUMENT: '{unit}' is not a valid {kind} field")
+    if isinstance(node, exp.Repeat):  # Trino's repeat builds an array; DuckDB's repeats a string
+        return _call("__la_repeat", node.this, node.args["times"])
+    known = (
+        isinstance(node, exp.DPipe) and _type(node.this) is not None and _type(node.expression) is not None
+    )
+    if known and _is(node.this, T.ARRAY) and not _is(node.expression, T.ARRAY):
+        return _call("list_append", node.this, node.expression)
+    if known and _is(node.expression, T.ARRAY) and not _is(node.this, T.ARRAY):
+        return _call("list_prepend", node.this, node.expression)
     for cls, why in _NOT_SUPPORTED_NODES.items():
         if type(node) is cls:
             raise _not_supported(why)
