@@ -684,7 +684,7 @@ _DUCKDB_ERROR_NAMES = [
         (r"^Could not choose a best candidate function for the function call \"[-+*/%]", "TYPE_MISMATCH"),
         (r"^Could not convert string '.*' to (INT|BIGINT|DOUBLE|DECIMAL|BOOL)", "INVALID_CAST_ARGUMENT"),
         (r"^Type DOUBLE with value .* can't be cast", "INVALID_CAST_ARGUMENT"),
-        (r"must appear in the GROUP BY clause or be used in an aggregate", "EXPRESSION_NOT_AGGREGATE"),
+        (r"must appear in the GROUP BY clause", "EXPRESSION_NOT_AGGREGATE"),
         (r"^Referenced table \"[^\"]+\" not found", "COLUMN_NOT_FOUND"),
         (r"^ORDER term out of range", "INVALID_COLUMN_REFERENCE"),
         (r"^Could not find key \"[^\"]+\" in struct", "INVALID_COLUMN_REFERENCE"),

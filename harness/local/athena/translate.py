@@ -82,6 +82,13 @@ MACROS = (
     "WHEN n < 0 THEN error('INVALID_FUNCTION_ARGUMENT: count argument of repeat function must be greater "
     "than or equal to 0') WHEN n > 10000 THEN error('INVALID_FUNCTION_ARGUMENT: count argument of repeat "
     "function must be less than or equal to 10000') ELSE list_transform(range(n), lambda i: x) END",
+    # any_match/all_match/none_match over the predicate's results, NULL when a NULL could decide it.
+    "CREATE OR REPLACE MACRO __la_any_match(t) AS CASE WHEN t IS NULL THEN NULL "
+    "WHEN list_contains(t, true) THEN true WHEN list_position(t, NULL) IS NOT NULL THEN NULL ELSE false END",
+    "CREATE OR REPLACE MACRO __la_all_match(t) AS CASE WHEN t IS NULL THEN NULL "
+    "WHEN list_contains(t, false) THEN false WHEN list_position(t, NULL) IS NOT NULL THEN NULL ELSE true END",
+    "CREATE OR REPLACE MACRO __la_none_match(t) AS CASE WHEN t IS NULL THEN NULL "
+    "WHEN list_contains(t, true) THEN false WHEN list_position(t, NULL) IS NOT NULL THEN NULL ELSE true END",
     "CREATE OR REPLACE MACRO __la_array_intersect(a, b) AS "
     "list_filter(__la_array_distinct(a), lambda x: list_contains(b, x))",
     "CREATE OR REPLACE MACRO __la_contains(a, x) AS CASE WHEN a IS NULL OR x IS NULL THEN NULL "
@@ -597,6 +604,20 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
             raise _not_supported(_UNSUPPORTED_FUNCTIONS[name])
         if name in _NOT_SUPPORTED_NAMES:
             raise _not_supported(_NOT_SUPPORTED_NAMES[name])
+        if name in ("any_match", "all_match", "none_match") and len(node.expressions) == 2:
+            applied = exp.Anonymous(this="list_transform", expressions=list(node.expressions))
+            return _call(f"__la_{name}", applied)
+        if name == "to_iso8601" and len(node.expressions) == 1:
+            arg = node.expressions[0]
+            fmt = {
+                T.DATE: "%Y-%m-%d",
+                T.TIMESTAMP: "%Y-%m-%dT%H:%M:%S.%g",
+                T.TIMESTAMPTZ: "%Y-%m-%dT%H:%M:%S.%gZ",
+            }
+            kind = _type(arg)
+            if kind is None or kind.this not in fmt:
+                raise _not_supported("to_iso8601 of a value whose type is not known")
+            return exp.TimeToStr(this=arg, format=exp.Literal.string(fmt[kind.this]))
         if name == "millisecond" and node.expressions:
             return exp.Mod(this=node, expression=exp.Literal.number(1000))
         if name == "json_array_length" and node.expressions:
