@@ -58,6 +58,7 @@ STORED_AS = {
         "org.apache.hadoop.hive.serde2.columnar.LazyBinaryColumnarSerDe",
     ),
 }
+DEFAULT_STORAGE = (TEXT_INPUT, "org.apache.hadoop.hive.ql.io.IgnoreKeyTextOutputFormat", LAZY_SIMPLE_SERDE)
 _DELIMITED_CLAUSES = (
     ("field.delim", "FIELDS TERMINATED BY"),
     ("escape.delim", "ESCAPED BY"),
@@ -488,7 +489,8 @@ def table_input_for(s: hive.CreateTable) -> dict[str, Any]:
         raise QueryFailed(
             f"FAILED: SemanticException Unrecognized file format in STORED AS clause: '{s.stored_as}'"
         )
-    in_fmt, out_fmt, default_serde = STORED_AS[s.stored_as or "TEXTFILE"]
+    # Without STORED AS, Hive's defaults: text input, and IgnoreKeyTextOutputFormat (not the Hive* one).
+    in_fmt, out_fmt, default_serde = STORED_AS[s.stored_as] if s.stored_as else DEFAULT_STORAGE
     if s.input_format:
         in_fmt, out_fmt = s.input_format, s.output_format or out_fmt
         default_serde = LAZY_SIMPLE_SERDE
@@ -505,7 +507,7 @@ def table_input_for(s: hive.CreateTable) -> dict[str, Any]:
         serde_params = {"serialization.format": "1", **s.serde_properties}
     params = {"EXTERNAL": "TRUE", **s.properties, "transient_lastDdlTime": str(int(time.time()))}
     if s.comment is not None:
-        params["comment"] = s.comment
+        params["comment"] = " ".join(s.comment.split())  # Athena keeps comments with whitespace squashed
 
     def col(c: hive.ColumnSpec) -> dict[str, str]:
         out = {"Name": c.name, "Type": c.type}

@@ -60,6 +60,10 @@ class AthenaLayer:
             self.glue.create_database(DatabaseInput={"Name": SCRATCH_DATABASE})
         table = f"unload_{req.query_id.replace('-', '_')}"
         props = [f"format = '{spec.format}'", f"external_location = '{spec.location}'"]
+        if spec.compression:
+            props.append(f"write_compression = '{spec.compression}'")
+        if spec.field_delimiter is not None:
+            props.append("field_delimiter = '" + spec.field_delimiter.replace("'", "''") + "'")
         if spec.partitioned_by:
             props.append("partitioned_by = ARRAY[" + ", ".join(f"'{k}'" for k in spec.partitioned_by) + "]")
         ctas = f'CREATE TABLE "{SCRATCH_DATABASE}"."{table}" WITH ({", ".join(props)}) AS {spec.query}'

@@ -290,3 +290,15 @@ def test_show_create_view_takes_double_quoted_names(lake: Lake) -> None:
     rows = ok(lake, f'SHOW CREATE VIEW "{lake.database}"."sv"')
     assert rows == [[f"CREATE VIEW {lake.database}.sv AS"], ["SELECT 1 AS one"]]
     assert "is not a view" in failed(lake, "SHOW CREATE VIEW github_events_silver")
+
+
+def test_hive_defaults_without_stored_as_and_squashed_comments(lake: Lake) -> None:
+    ok(lake, f"CREATE EXTERNAL TABLE plain (a INT) COMMENT 'two\n  lines' LOCATION 's3://{lake.raw}/plain/'")
+    table = lake.glue.get_table(DatabaseName=lake.database, Name="plain")["Table"]
+    sd = table["StorageDescriptor"]
+    assert (sd["InputFormat"], sd["OutputFormat"], sd["SerdeInfo"]["SerializationLibrary"]) == (
+        "org.apache.hadoop.mapred.TextInputFormat",
+        "org.apache.hadoop.hive.ql.io.IgnoreKeyTextOutputFormat",
+        TEXT_SERDE,
+    )
+    assert table["Parameters"]["comment"] == "two lines"
