@@ -609,15 +609,9 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
             return _call(f"__la_{name}", applied)
         if name == "to_iso8601" and len(node.expressions) == 1:
             arg = node.expressions[0]
-            fmt = {
-                T.DATE: "%Y-%m-%d",
-                T.TIMESTAMP: "%Y-%m-%dT%H:%M:%S.%g",
-                T.TIMESTAMPTZ: "%Y-%m-%dT%H:%M:%S.%gZ",
-            }
-            kind = _type(arg)
-            if kind is None or kind.this not in fmt:
-                raise _not_supported("to_iso8601 of a value whose type is not known")
-            return exp.TimeToStr(this=arg, format=exp.Literal.string(fmt[kind.this]))
+            if not _is(arg, T.DATE):  # a timestamp prints as many fractional digits as its precision
+                raise _not_supported("to_iso8601 of a timestamp (its precision decides the digits)")
+            return exp.TimeToStr(this=arg, format=exp.Literal.string("%Y-%m-%d"))
         if name == "millisecond" and node.expressions:
             return exp.Mod(this=node, expression=exp.Literal.number(1000))
         if name == "json_array_length" and node.expressions:
