@@ -6,13 +6,23 @@
 Feature: The alarm topic and the failure queue are encrypted with the stack's key
 
   @noskip
-  Scenario: every SNS topic names a customer-managed KMS key
-    Given I have aws_sns_topic defined
+  Scenario Outline: every <type> names a KMS key
+    Given I have <type> defined
+    Then it must contain kms_master_key_id
+    And its value must not be null
+
+    Examples:
+      | type          |
+      | aws_sns_topic |
+      | aws_sqs_queue |
+
+  @noskip
+  Scenario Outline: no <type> uses an AWS-managed key
+    Given I have <type> defined
     Then it must contain kms_master_key_id
     And its value must not match the "^alias/aws/" regex
 
-  @noskip
-  Scenario: every SQS queue names a customer-managed KMS key
-    Given I have aws_sqs_queue defined
-    Then it must contain kms_master_key_id
-    And its value must not match the "^alias/aws/" regex
+    Examples:
+      | type          |
+      | aws_sns_topic |
+      | aws_sqs_queue |

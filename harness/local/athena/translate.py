@@ -78,6 +78,17 @@ MACROS = (
     "CASE WHEN a IS NULL THEN NULL ELSE coalesce(CAST(list_position(a, x) AS BIGINT), 0) END",
     "CREATE OR REPLACE MACRO __la_array_except(a, b) AS "
     "list_filter(__la_array_distinct(a), lambda x: NOT list_contains(b, x))",
+    "CREATE OR REPLACE MACRO __la_repeat(x, n) AS CASE "
+    "WHEN n < 0 THEN error('INVALID_FUNCTION_ARGUMENT: count argument of repeat function must be greater "
+    "than or equal to 0') WHEN n > 10000 THEN error('INVALID_FUNCTION_ARGUMENT: count argument of repeat "
+    "function must be less than or equal to 10000') ELSE list_transform(range(n), lambda i: x) END",
+    # any_match/all_match/none_match over the predicate's results, NULL when a NULL could decide it.
+    "CREATE OR REPLACE MACRO __la_any_match(t) AS CASE WHEN t IS NULL THEN NULL "
+    "WHEN list_contains(t, true) THEN true WHEN list_position(t, NULL) IS NOT NULL THEN NULL ELSE false END",
+    "CREATE OR REPLACE MACRO __la_all_match(t) AS CASE WHEN t IS NULL THEN NULL "
+    "WHEN list_contains(t, false) THEN false WHEN list_position(t, NULL) IS NOT NULL THEN NULL ELSE true END",
+    "CREATE OR REPLACE MACRO __la_none_match(t) AS CASE WHEN t IS NULL THEN NULL "
+    "WHEN list_contains(t, true) THEN false WHEN list_position(t, NULL) IS NOT NULL THEN NULL ELSE true END",
     "CREATE OR REPLACE MACRO __la_array_intersect(a, b) AS "
     "list_filter(__la_array_distinct(a), lambda x: list_contains(b, x))",
     "CREATE OR REPLACE MACRO __la_contains(a, x) AS CASE WHEN a IS NULL OR x IS NULL THEN NULL "
@@ -436,8 +447,25 @@ def _regex_checks(pattern: exp.Expression | None, group: exp.Expression | None, 
         raise _not_supported(f"{what} with a pattern that matches the empty string")
 
 
+_UNITS = {"millisecond", "second", "minute", "hour", "day", "week", "month", "quarter", "year"}
+
+
 def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
     """The DuckDB form of one (already annotated) node, or None to keep it."""
+    if isinstance(node, exp.DateAdd | exp.DateDiff | exp.TimestampTrunc | exp.DateTrunc):
+        unit = node.text("unit").lower()
+        if unit and unit not in _UNITS:
+            kind = "DATE" if _is(node.this, T.DATE) else "TIMESTAMP"
+            raise QueryFailed(f"INVALID_FUNCTION_ARGUMENT: '{unit}' is not a valid {kind} field")
+    if isinstance(node, exp.Repeat):  # Trino's repeat builds an array; DuckDB's repeats a string
+        return _call("__la_repeat", node.this, node.args["times"])
+    known = (
+        isinstance(node, exp.DPipe) and _type(node.this) is not None and _type(node.expression) is not None
+    )
+    if known and _is(node.this, T.ARRAY) and not _is(node.expression, T.ARRAY):
+        return _call("list_append", node.this, node.expression)
+    if known and _is(node.expression, T.ARRAY) and not _is(node.this, T.ARRAY):
+        return _call("list_prepend", node.this, node.expression)
     for cls, why in _NOT_SUPPORTED_NODES.items():
         if type(node) is cls:
             raise _not_supported(why)
@@ -576,6 +604,14 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
             raise _not_supported(_UNSUPPORTED_FUNCTIONS[name])
         if name in _NOT_SUPPORTED_NAMES:
             raise _not_supported(_NOT_SUPPORTED_NAMES[name])
+        if name in ("any_match", "all_match", "none_match") and len(node.expressions) == 2:
+            applied = exp.Anonymous(this="list_transform", expressions=list(node.expressions))
+            return _call(f"__la_{name}", applied)
+        if name == "to_iso8601" and len(node.expressions) == 1:
+            arg = node.expressions[0]
+            if not _is(arg, T.DATE):  # a timestamp prints as many fractional digits as its precision
+                raise _not_supported("to_iso8601 of a timestamp (its precision decides the digits)")
+            return exp.TimeToStr(this=arg, format=exp.Literal.string("%Y-%m-%d"))
         if name == "millisecond" and node.expressions:
             return exp.Mod(this=node, expression=exp.Literal.number(1000))
         if name == "json_array_length" and node.expressions:
