@@ -4,13 +4,14 @@ the Trino engine. The parent conftest's `lake`, `athena` and helpers then run on
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from harness.local.athena import LocalAthenaServer
 from harness.local.aws import LocalAws
 
-from ..conftest import REGION
+from ..conftest import REGION, client
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +25,10 @@ def athena_server(aws_endpoint: str) -> Iterator[LocalAthenaServer]:
     with LocalAthenaServer(aws_endpoint=aws_endpoint, region=REGION, engine="trino") as server:
         server.backend.engine.server.wait_ready()  # type: ignore[attr-defined]
         yield server
+
+
+@pytest.fixture(scope="session")
+def athena(athena_server: LocalAthenaServer) -> Any:
+    """Overridden with the two above: a session fixture is cached per name, so without this a worker that
+    ran the DuckDB tests first would hand the Trino tests its client of the DuckDB local Athena."""
+    return client("athena", athena_server.url)
