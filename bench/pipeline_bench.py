@@ -1,6 +1,6 @@
 """Benchmark one environment's apply + pipeline + destroy on the local target, and `make verify` by phase.
 
-    .venv/bin/python bench/pipeline_bench.py [--runs 3] [--waits both|switched|upstream] [--verify]
+    .venv/bin/python bench/pipeline_bench.py [--runs 3] [--waits both|switched|upstream] [--up N] [--verify]
 
 Environment: a fresh local AWS and fake GitHub API per run, `tofu apply` of the stack, then the pipeline
 driven on its deployed schedules for one simulated day boundary (23:40 .. 01:31: 23 ingest polls, two
@@ -93,6 +93,17 @@ def one_run(zips: Path, waits: str) -> dict[str, float | int | str]:
     return times
 
 
+def up_down() -> dict[str, float]:
+    """`lakehouse up` until it prints the endpoints, then `lakehouse down` until the process is gone."""
+    cli = [sys.executable, "-m", "harness.commands.cli"]
+    started = time.monotonic()
+    subprocess.run([*cli, "up"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    up = time.monotonic() - started
+    started = time.monotonic()
+    subprocess.run([*cli, "down"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return {"up": up, "down": time.monotonic() - started}
+
+
 def verify_phases() -> dict[str, float]:
     started = time.monotonic()
     subprocess.run([sys.executable, "-m", "harness.commands.verify"], cwd=ROOT, check=False)
@@ -114,6 +125,7 @@ def main() -> int:
     parser.add_argument(
         "--verify", action="store_true", help="also time `python -m harness.commands.verify` once"
     )
+    parser.add_argument("--up", type=int, default=0, metavar="N", help="also time N `lakehouse up`/`down`")
     args = parser.parse_args()
     zips = work_dir() / "bench-zips"
     lambda_zip.build_all(zips)
@@ -124,7 +136,7 @@ def main() -> int:
             print(f"[bench] run {i + 1}/{args.runs}, {mode} waits ...", file=sys.stderr, flush=True)
             runs[mode].append(one_run(zips, mode))
             print(json.dumps({"waits": mode, **runs[mode][-1]}), file=sys.stderr, flush=True)
-    keys = ("local_aws_start", "apply", "pipeline", "counts", "destroy", "total")
+    keys = ("local_aws_start", "apply", "pipeline", "counts", "destroy", "total") if args.runs else ()
     print("| phase | " + " | ".join(f"{m} waits: median (min .. max)" for m in modes) + " |")
     print("|---|" + "---|" * len(modes))
     for key in keys:
@@ -133,9 +145,18 @@ def main() -> int:
             values = [float(r[key]) for r in runs[mode]]
             cells.append(f"{statistics.median(values):.1f} s ({min(values):.1f} .. {max(values):.1f})")
         print(f"| {key} | " + " | ".join(cells) + " |")
-    if len(modes) == 2:
+    if len(modes) == 2 and args.runs:
         before, after = (statistics.median(float(r["total"]) for r in runs[m]) for m in modes)
         print(f"\nmedian total, switched / upstream: {after / before:.2f} ({args.runs} runs each)")
+    if args.up:
+        cycles = [up_down() for _ in range(args.up)]
+        print("\n| lakehouse | median | min .. max | runs |\n|---|---|---|---|")
+        for key in ("up", "down"):
+            values = [c[key] for c in cycles]
+            print(
+                f"| {key} | {statistics.median(values):.1f} s | {min(values):.1f} .. {max(values):.1f} s "
+                f"| {len(values)} |"
+            )
     if args.verify:
         phases = verify_phases()
         print("\n| make verify phase | seconds |\n|---|---|")
