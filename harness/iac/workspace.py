@@ -115,9 +115,15 @@ class Workspace:
         return env
 
     def initialised(self) -> bool:
-        """init ran here before: modules and providers installed, the lock file recorded beside the copy."""
-        data = self.root / ".terraform"
-        return (data / "modules" / "modules.json").is_file() and (self.root / ".terraform.lock.hcl").is_file()
+        """init ran here before, for the provider build that runs now: modules and providers installed, the
+        lock file recorded beside the copy (a rebuilt provider makes prepare() drop it: init again)."""
+        modules, lock = self.root / ".terraform" / "modules" / "modules.json", self.root / ".terraform.lock.hcl"
+        lock_build = self.root / ".lock-build-id"
+        if not modules.is_file() or not lock.is_file():
+            return False
+        if self.tofu.provider_build_id is None:
+            return True
+        return lock_build.is_file() and lock_build.read_text(encoding="utf-8") == self.tofu.provider_build_id
 
     def prepare(self) -> Path:
         """(Re)create the working copy from terraform/ and write the override."""
