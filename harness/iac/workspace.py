@@ -117,8 +117,8 @@ class Workspace:
     def initialised(self) -> bool:
         """init ran here before, for the provider build that runs now: modules and providers installed, the
         lock file recorded beside the copy (a rebuilt provider makes prepare() drop it: init again)."""
-        modules, lock = self.root / ".terraform" / "modules" / "modules.json", self.root / ".terraform.lock.hcl"
-        lock_build = self.root / ".lock-build-id"
+        modules = self.root / ".terraform" / "modules" / "modules.json"
+        lock, lock_build = self.root / ".terraform.lock.hcl", self.root / ".lock-build-id"
         if not modules.is_file() or not lock.is_file():
             return False
         if self.tofu.provider_build_id is None:
