@@ -340,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_phases(wanted: list[str], ctx: Context) -> int:
-    """Every wanted phase (a failed one does not stop the next), lanes side by side; summary and report."""
+    """The wanted phases in their lanes (a failed one does not stop the next), then the summary and report."""
     results, wall, critical = run_lanes(wanted, ctx)
     report = work_dir() / "verify-report.md"
     counts = ctx.facts.get("counts")

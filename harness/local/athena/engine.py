@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,8 +18,13 @@ from sqlglot import exp
 
 from . import partitions as parts_mod
 from . import sql as sqlmod
+from . import textserde, translate
+from . import view_sql as views_sql
+from . import views as views_mod
+from . import writers as unload_mod
 from .catalog import PARQUET_INPUT, PARQUET_OUTPUT, PARQUET_SERDE, GlueCatalog, TableDef
-from .errors import DATA_ERROR, INTERNAL_ERROR, SYSTEM, QueryFailed, not_supported
+from .errors import DATA_ERROR, INTERNAL_ERROR, SYSTEM, USER_ERROR, QueryFailed, not_supported
+from .information_schema import INFORMATION_SCHEMA, SCHEMA_TABLES, information_schema_rows
 from .results import ResultSet, build
 from .s3io import AwsConfig, S3Io, split_uri
 from .types import (
@@ -50,6 +56,7 @@ class Outcome:
     result: ResultSet
     data_scanned: int
     output_files: list[str] = field(default_factory=list)  # data files an INSERT/CTAS wrote
+    planning_ms: int = 0  # resolving tables, views and partitions before the engine runs
 
 
 def classify(sql: str) -> tuple[str, str]:
@@ -95,6 +102,20 @@ class Engine:
         finally:
             session.close()
 
+    def unload(
+        self, req: QueryRequest, spec: Any, on_connection: Callable[[duckdb.DuckDBPyConnection], None]
+    ) -> Outcome:
+        """Athena's UNLOAD (parsed by the Athena layer): the query's rows written as files under TO."""
+        session = _Session(self, req)
+        on_connection(session.con)
+        try:
+            try:
+                return unload_mod.run(session, spec)
+            except duckdb.Error as e:
+                raise session._duckdb_failure(e, spec.query) from None
+        finally:
+            session.close()
+
 
 class _Session:
     def __init__(self, engine: Engine, req: QueryRequest):
@@ -108,16 +129,24 @@ class _Session:
         self.con = duckdb.connect(config={"threads": engine.threads})
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("SET integer_division = true")  # Trino's integer / integer is integer
-        for macro in sqlmod.MACROS:
-            self.con.execute(macro)
+        self._macros: set[str] = set()  # translation macros defined on this connection
         self.fs = self.s3.duckdb_filesystem(self._count)
         self.con.register_filesystem(self.fs)
         self._tables: dict[tuple[str, str], TableDef] = {}
         self._views = 0
+        self._schema: dict[str, dict[str, str]] = {}  # view -> column -> DuckDB type, for the translation
+        self.planning = 0.0  # seconds spent resolving tables, views and partitions
+        self._view_depth = 0
 
     def close(self) -> None:
         self.con.close()
         self.fs.close()
+
+    def _translate(self, node: exp.Expression) -> str:
+        """DuckDB SQL for an Athena expression, with the macros it calls defined on this connection."""
+        text = sqlmod.to_duckdb(node, self._schema)
+        translate.install(self.con, text, self._macros)
+        return text
 
     def _run_sql(self, sql: str) -> duckdb.DuckDBPyConnection:
         if self.engine.trace is not None:
@@ -136,6 +165,7 @@ class _Session:
     def run(self) -> Outcome:
         text = sqlmod.bind_parameters(self.req.sql, self.req.parameters)
         ast = sqlmod.parse_statement(text)
+        translate.check_functions(text)
         try:
             if isinstance(ast, exp.Query):
                 return self._select(ast)
@@ -145,6 +175,10 @@ class _Session:
                 return self._ctas(ast)
             if isinstance(ast, exp.Drop) and ast.kind == "TABLE":
                 return self._drop(ast)
+            if isinstance(ast, exp.Create) and ast.kind == "VIEW":
+                return views_sql.create_view(self, ast, text)
+            if isinstance(ast, exp.Drop) and ast.kind == "VIEW":
+                return views_sql.drop_view(self, ast)
         except duckdb.Error as e:
             raise self._duckdb_failure(e, text) from None
         kind = (
@@ -160,24 +194,68 @@ class _Session:
             self._tables[key] = self.catalog.get_table(database, name)
         return self._tables[key]
 
-    def _bind_tables(self, ast: exp.Expression) -> None:
-        refs = sqlmod.table_refs(ast, self.req.database)
-        for ref in refs:
-            table = self._table(ref.database, ref.name)
-            prune = self._pruner(ref, table)
-            partitions = parts_mod.resolve(table, self.catalog, self.s3, prune)
-            view = f"__la_t{self._views}"
-            self._views += 1
-            self._run_sql(f'CREATE TEMP VIEW "{view}" AS {self._reader_sql(table, partitions, view)}')
-            sqlmod.replace_table(ref, view)
-        sqlmod.strip_db_qualifiers(ast, refs)
+    def _bind_tables(self, ast: exp.Expression, default_db: str | None = None) -> None:
+        started = time.perf_counter()
+        try:
+            refs = sqlmod.table_refs(ast, default_db or self.req.database)
+            for ref in refs:
+                view = f"__la_t{self._views}"
+                self._views += 1
+                if ref.database == INFORMATION_SCHEMA:
+                    self._information_schema(ref.name, view)
+                else:
+                    table = self._table(ref.database, ref.name)
+                    if views_mod.is_view(table.raw):
+                        self._expand_view(table, view)
+                    else:
+                        prune = self._pruner(ref, table)
+                        partitions = parts_mod.resolve(table, self.catalog, self.s3, prune)
+                        self._run_sql(
+                            f'CREATE TEMP VIEW "{view}" AS {self._reader_sql(table, partitions, view)}'
+                        )
+                        columns = [*table.columns, *table.partition_keys]
+                        self._schema[view] = {c.name: c.type.duckdb() for c in columns}
+                sqlmod.replace_table(ref, view)
+            sqlmod.strip_db_qualifiers(ast, refs)
+        finally:
+            if self._view_depth == 0:
+                self.planning += time.perf_counter() - started
+
+    def _expand_view(self, table: TableDef, view: str) -> None:
+        """A stored (Presto-format) view read as its query, resolved in the view's own schema."""
+        doc = views_mod.decode_view(table.raw)
+        if self._view_depth >= 16:
+            raise QueryFailed(f"VIEW_IS_RECURSIVE: View '{table.qualified}' is recursive")
+        query = sqlmod.parse_statement(doc["originalSql"])
+        self._view_depth += 1
+        try:
+            self._bind_tables(query, doc.get("schema") or table.database)
+        finally:
+            self._view_depth -= 1
+        sqlmod.name_outputs(query)
+        names = [c["name"] for c in doc.get("columns", [])]
+        columns = f"({', '.join(_quote_ident(n) for n in names)})" if names else ""
+        self._run_sql(f'CREATE TEMP VIEW "{view}"{columns} AS {self._translate(query)}')
+
+    def _information_schema(self, name: str, view: str) -> None:
+        rows = information_schema_rows(self.catalog.glue, name)
+        spec = SCHEMA_TABLES[name]
+        arrow = pa.table(
+            {
+                c: pa.array([r[i] for r in rows], type=pa.int64() if t == "BIGINT" else pa.string())
+                for i, (c, t) in enumerate(spec)
+            }
+        )
+        self.con.register(f"{view}_arrow", arrow)
+        self.con.execute(f'CREATE TEMP TABLE "{view}" AS SELECT * FROM "{view}_arrow"')
+        self.con.unregister(f"{view}_arrow")
 
     def _pruner(self, ref: sqlmod.TableRef, table: TableDef) -> parts_mod.Pruner | None:
         keys = table.partition_keys
         conjuncts = sqlmod.partition_conjuncts(ref, {k.name for k in keys}) if keys else []
         if not conjuncts:
             return None
-        condition = sqlmod.to_duckdb(exp.and_(*conjuncts))
+        condition = self._translate(exp.and_(*conjuncts))
 
         def prune(candidates: list[tuple[str, ...]]) -> list[int]:
             data = {"__idx": list(range(len(candidates)))}
@@ -263,19 +341,27 @@ class _Session:
                 for c in table.columns
             ]
             return source, cols
-        if fmt in ("csv", "text"):
+        if fmt == "text":
+            # Hive's LazySimpleSerDe: each line read whole, split and typed in SQL (textserde).
             p = table.serde_params
-            if fmt == "csv":
-                delim, quote, escape, null = (
-                    p.get("separatorChar", ","),
-                    p.get("quoteChar", '"'),
-                    p.get("escapeChar", "\\"),
-                    "",
-                )
-            else:
-                delim = p.get("field.delim", p.get("serialization.format", "\x01"))
-                delim = "\x01" if delim == "1" else delim
-                quote, escape, null = "", "", "\\N"
+            delim = _text_delimiter(table)
+            null = p.get("serialization.null.format", "\\N")
+            skip = int(table.parameters.get("skip.header.line.count", "0"))
+            source = (
+                f"read_csv({file_list}, columns = {{'__line': 'VARCHAR'}}, "
+                f"delim = {_sql_str(textserde.LINE_DELIMITER)}, quote = '', escape = '', header = false, "
+                f"skip = {skip}, auto_detect = false{fname})"
+            )
+            cols = textserde.select_list([(c.name, c.type) for c in table.columns], p, delim, null)
+            return source, cols
+        if fmt == "csv":
+            p = table.serde_params
+            delim, quote, escape, null = (
+                p.get("separatorChar", ","),
+                p.get("quoteChar", '"'),
+                p.get("escapeChar", "\\"),
+                "",
+            )
             skip = int(table.parameters.get("skip.header.line.count", "0"))
             spec = ", ".join(f"{_sql_str(c.name)}: 'VARCHAR'" for c in table.columns)
             source = (
@@ -284,7 +370,7 @@ class _Session:
                 f"escape = {_sql_str(escape)}, header = false, skip = {skip}, nullstr = {_sql_str(null)}, "
                 f"auto_detect = false, null_padding = true{fname})"
             )
-            # Text SerDes give NULL for a field that does not parse as the column's type.
+            # OpenCSVSerde gives NULL for a field that does not parse as the column's type.
             cols = [f'TRY_CAST("{c.name}" AS {c.type.duckdb()}) AS "{c.name}"' for c in table.columns]
             return source, cols
         raise not_supported(f"Reading table {table.qualified} stored with {fmt}")
@@ -294,15 +380,19 @@ class _Session:
     def _select(self, ast: exp.Query) -> Outcome:
         self._bind_tables(ast)
         sqlmod.name_outputs(ast)
-        cur = self._run_sql(sqlmod.to_duckdb(ast))
+        cur = self._run_sql(self._translate(ast))
         desc = cur.description or []
         rows = cur.fetchall()
         result = build([d[0] for d in desc], [d[1] for d in desc], rows)
-        return Outcome(result, self.scanned)
+        return Outcome(result, self.scanned, planning_ms=self.planning_ms)
+
+    @property
+    def planning_ms(self) -> int:
+        return int(self.planning * 1000 + 0.999)
 
     def _query_relation(self, query: exp.Expression) -> tuple[str, list[str], list[Any]]:
         self._bind_tables(query)
-        text = sqlmod.to_duckdb(query)
+        text = self._translate(query)
         rel = self.con.sql(text)
         return text, list(rel.columns), list(rel.types)
 
@@ -316,8 +406,10 @@ class _Session:
             raise not_supported("This form of INSERT")
         db = (target.db or self.req.database or "").lower()
         table = self._table(db, target.name.lower())
-        if table.format != "parquet":
+        if table.format not in ("parquet", "text", "json"):
             raise not_supported(f"INSERT INTO a table stored as {table.format} ({table.qualified})")
+        if views_mod.is_view(table.raw):
+            raise QueryFailed(f"NOT_SUPPORTED: Inserting into views is not supported: {table.qualified}")
         text, _names, types = self._query_relation(ast.expression)
         all_cols = [*table.columns, *table.partition_keys]
         targets = [table.column(c) for c in column_list] if column_list else all_cols
@@ -346,7 +438,18 @@ class _Session:
             for c in all_cols
         ]
         final = f"SELECT {', '.join(select)} FROM ({text}) AS __q({aliases})"
-        rows, files, written = self._write(table.location, table.partition_keys, final, table.parameters)
+        if table.format == "parquet":
+            rows, files, written = self._write(table.location, table.partition_keys, final, table.parameters)
+        else:
+            rows, files, written = unload_mod.write_text(
+                self,
+                table.location,
+                [k.name for k in table.partition_keys],
+                final,
+                "JSON" if table.format == "json" else "TEXTFILE",
+                (table.parameters.get("write.compression") or "GZIP").upper(),
+                _text_delimiter(table),
+            )
         if table.partition_keys and not table.projection_enabled and written:
             self.catalog.add_partitions(table, written)
         return self._write_outcome(rows, files)
@@ -410,7 +513,12 @@ class _Session:
                 "CaseSensitive": False,
             }
         ]
-        return Outcome(ResultSet(info, [], header=False, update_count=rows), self.scanned, files)
+        return Outcome(
+            ResultSet(info, [], header=False, update_count=rows),
+            self.scanned,
+            files,
+            planning_ms=self.planning_ms,
+        )
 
     def _ctas(self, ast: exp.Create) -> Outcome:
         target = ast.this.this if isinstance(ast.this, exp.Schema) else ast.this
@@ -424,8 +532,14 @@ class _Session:
             raise QueryFailed(f"TABLE_ALREADY_EXISTS: Table 'awsdatacatalog.{db}.{name}' already exists")
         props = _ctas_properties(ast)
         fmt = props.get("format", "parquet").lower()
-        if fmt != "parquet":
+        if fmt not in _CTAS_STORAGE:
             raise not_supported(f"CREATE TABLE AS with format '{fmt}'")
+        compression = str(
+            props.get("write_compression")
+            or props.get("parquet_compression")
+            or ("SNAPPY" if fmt == "parquet" else "GZIP")
+        ).upper()
+        delimiter = str(props.get("field_delimiter") or "\x01")
         if "bucketed_by" in props:
             raise not_supported("CREATE TABLE AS with bucketed_by")
         if not self.req.output_location and "external_location" not in props:
@@ -454,20 +568,27 @@ class _Session:
         cols = [(n, h) for n, h in zip(names, hive_types, strict=True)]
         data_cols = cols[: len(cols) - len(partitioned_by)]
         key_cols = cols[len(cols) - len(partitioned_by) :]
+        in_fmt, out_fmt, serde = _CTAS_STORAGE[fmt]
+        if fmt == "parquet":
+            params = {"classification": "parquet", "EXTERNAL": "TRUE", "parquet.compression": compression}
+            serde_params = {"serialization.format": "1"}
+        else:
+            params = {"classification": fmt.replace("textfile", "csv"), "EXTERNAL": "TRUE"}
+            params["write.compression"] = compression
+            serde_params = (
+                {"field.delim": delimiter, "serialization.format": delimiter} if fmt == "textfile" else {}
+            )
         table_input = {
             "Name": name,
             "TableType": "EXTERNAL_TABLE",
-            "Parameters": {"classification": "parquet", "EXTERNAL": "TRUE", "parquet.compression": "SNAPPY"},
+            "Parameters": params,
             "PartitionKeys": [{"Name": n, "Type": h} for n, h in key_cols],
             "StorageDescriptor": {
                 "Columns": [{"Name": n, "Type": h} for n, h in data_cols],
                 "Location": location,
-                "InputFormat": PARQUET_INPUT,
-                "OutputFormat": PARQUET_OUTPUT,
-                "SerdeInfo": {
-                    "SerializationLibrary": PARQUET_SERDE,
-                    "Parameters": {"serialization.format": "1"},
-                },
+                "InputFormat": in_fmt,
+                "OutputFormat": out_fmt,
+                "SerdeInfo": {"SerializationLibrary": serde, "Parameters": serde_params},
             },
         }
         aliases = ", ".join(f'"__c{i}"' for i in range(len(names)))
@@ -476,7 +597,12 @@ class _Session:
         )
         final = f"SELECT {select} FROM ({text}) AS __q({aliases})"
         key_defs = [HiveColumn(n, parse_hive_type(h)) for n, h in key_cols]
-        rows, files, written = self._write(location, key_defs, final, table_input["Parameters"])
+        if fmt == "parquet":
+            rows, files, written = self._write(location, key_defs, final, params)
+        else:
+            rows, files, written = unload_mod.write_text(
+                self, location, partitioned_by, final, fmt.upper(), compression, delimiter
+            )
         self.catalog.create_table(db, table_input)
         if key_cols and written:
             self.catalog.add_partitions(self._table(db, name), written)
@@ -504,6 +630,17 @@ class _Session:
             return QueryFailed("Query cancelled by user", state="CANCELLED")
         msg = str(e).split("\n")[0]
         msg = re.sub(r"^[A-Za-z ]+Error: ", "", msg)
+        m = _RAISED.match(msg)
+        if m:  # raised by a translation macro in Trino's words
+            data = m.group(1) in ("INVALID_FUNCTION_ARGUMENT", "DIVISION_BY_ZERO")
+            return QueryFailed(msg, error_type=DATA_ERROR if data else USER_ERROR)
+        for pattern, name in _DUCKDB_ERROR_NAMES:
+            if pattern.search(msg):
+                return QueryFailed(
+                    f"{name}: {msg}", error_type=DATA_ERROR if name != "TYPE_MISMATCH" else USER_ERROR
+                )
+        if msg.startswith("Division by zero"):
+            return QueryFailed("DIVISION_BY_ZERO: Division by zero", error_type=DATA_ERROR)
         m = re.search(r'Referenced column "([^"]+)" not found|does not have a column named "([^"]+)"', msg)
         if m:
             col = m.group(1) or m.group(2)
@@ -521,6 +658,8 @@ class _Session:
             r"No function matches|explicit cast|Cannot compare|Cannot mix", msg
         ):
             return QueryFailed(f"TYPE_MISMATCH: line 1:1: {msg}")
+        if isinstance(e, duckdb.ConversionException) and "out of range for the destination type" in msg:
+            return QueryFailed(f"NUMERIC_VALUE_OUT_OF_RANGE: {msg}", error_type=DATA_ERROR)
         if isinstance(e, duckdb.ConversionException):
             return QueryFailed(f"INVALID_CAST_ARGUMENT: {msg}", error_type=DATA_ERROR)
         if isinstance(e, duckdb.OutOfRangeException):
@@ -538,10 +677,59 @@ class _Session:
         return QueryFailed(f"GENERIC_INTERNAL_ERROR: {msg}", category=SYSTEM, error_type=INTERNAL_ERROR)
 
 
+# DuckDB's messages for failures Trino reports under these names.
+_DUCKDB_ERROR_NAMES = [
+    (re.compile(p), name)
+    for p, name in (
+        (r"^Could not choose a best candidate function for the function call \"[-+*/%]", "TYPE_MISMATCH"),
+        (r"^Could not convert string '.*' to (INT|BIGINT|DOUBLE|DECIMAL|BOOL)", "INVALID_CAST_ARGUMENT"),
+        (r"^Type DOUBLE with value .* can't be cast", "INVALID_CAST_ARGUMENT"),
+        (r"must appear in the GROUP BY clause or be used in an aggregate", "EXPRESSION_NOT_AGGREGATE"),
+        (r"^Referenced table \"[^\"]+\" not found", "COLUMN_NOT_FOUND"),
+        (r"^ORDER term out of range", "INVALID_COLUMN_REFERENCE"),
+        (r"^Could not find key \"[^\"]+\" in struct", "INVALID_COLUMN_REFERENCE"),
+        (r"^Could not parse string \".*\" according to format specifier", "INVALID_FUNCTION_ARGUMENT"),
+        (r"^Epoch seconds out of range", "INVALID_FUNCTION_ARGUMENT"),
+        (r"^Invalid UTF8 Codepoint", "INVALID_FUNCTION_ARGUMENT"),
+        (r"^Map keys must be unique", "INVALID_FUNCTION_ARGUMENT"),
+        (
+            r"^(missing \]|missing \)|invalid escape|bad repetition|invalid character class)",
+            "INVALID_FUNCTION_ARGUMENT",
+        ),
+        (r"^TRY can not be used in combination with a volatile function", "NOT_SUPPORTED"),
+    )
+]
+
+# Error names the translation macros raise with DuckDB's error(); they pass through as Athena's.
+_RAISED = re.compile(r"^(NOT_SUPPORTED|INVALID_FUNCTION_ARGUMENT|DIVISION_BY_ZERO|INVALID_CAST_ARGUMENT): ")
+
+
 @dataclass(frozen=True)
 class HiveColumn:
     name: str
     type: HiveType
+
+
+_TEXT = (
+    "org.apache.hadoop.mapred.TextInputFormat",
+    "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+)
+# CTAS `format` -> (InputFormat, OutputFormat, SerDe) of the table Athena registers.
+_CTAS_STORAGE = {
+    "parquet": (PARQUET_INPUT, PARQUET_OUTPUT, PARQUET_SERDE),
+    "textfile": (*_TEXT, "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"),
+    "json": (*_TEXT, "org.apache.hive.hcatalog.data.JsonSerDe"),
+}
+
+
+def _text_delimiter(table: TableDef) -> str:
+    p = table.serde_params
+    delim = p.get("field.delim", p.get("serialization.format", "\x01"))
+    return "\x01" if delim == "1" else delim
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _sql_str(value: str) -> str:

@@ -90,6 +90,7 @@ def start_query_execution(b: AthenaBackend, p: dict[str, Any]) -> dict[str, Any]
         client_config=p.get("ResultConfiguration") or {},
         parameters=list(p.get("ExecutionParameters") or []),
         token=p.get("ClientRequestToken"),
+        reuse=(p.get("ResultReuseConfiguration") or {}).get("ResultReuseByAgeConfiguration"),
     )
     return {"QueryExecutionId": qid}
 
@@ -222,3 +223,6 @@ def untag_resource(b: AthenaBackend, p: dict[str, Any]) -> dict[str, Any]:
     for key in p["TagKeys"]:
         wg.tags.pop(key, None)
     return {}
+
+
+from . import metadata as _metadata  # noqa: E402,F401  (registers the data catalog operations)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -44,6 +45,10 @@ class ResultSet:
             line(row)
         return buf.getvalue().encode()
 
+    def text(self) -> bytes:
+        """A DDL/utility result file (.txt): one line per row, fields separated by tabs."""
+        return "".join("\t".join("" if v is None else v for v in row) + "\n" for row in self.rows).encode()
+
     def metadata(self) -> bytes:
         # Athena's .metadata is a binary protobuf; this JSON carries the same facts for local readers.
         return json.dumps({"ColumnInfo": self.column_info, "UpdateCount": self.update_count}).encode()
@@ -70,6 +75,19 @@ def _double(v: object) -> str:
     text = "".join(map(str, digits))
     exp10 = exponent + len(text) - 1  # type: ignore[operator]
     return f"{'-' if sign else ''}{text[0]}.{text[1:] or '0'}E{exp10}"
+
+
+def _real(v: object) -> str:
+    """Java's Float.toString: the shortest decimal that reads back as the same 32-bit float."""
+    x = float(v)  # type: ignore[arg-type]
+    if math.isnan(x) or math.isinf(x):
+        return _double(x)
+    single = struct.unpack("f", struct.pack("f", x))[0]
+    for digits in range(1, 10):
+        text = f"{single:.{digits}g}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == single:
+            return _double(float(text))
+    return _double(single)
 
 
 def _timestamp(v: object) -> str:
@@ -109,8 +127,10 @@ def formatter(t: object) -> Formatter:
     tid = type_id(t)
     if tid == "boolean":
         return lambda v: "true" if v else "false"
-    if tid in ("double", "float"):
+    if tid == "double":
         return _double
+    if tid == "float":
+        return _real
     if tid == "decimal":
         return lambda v: format(v, "f") if isinstance(v, Decimal) else str(v)
     if tid in ("timestamp", "timestamp_ms", "timestamp_s", "timestamp_ns"):

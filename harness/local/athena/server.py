@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,6 +13,18 @@ from .engine import Engine
 from .models import AthenaBackend
 from .responses import dispatch
 from .s3io import AwsConfig
+
+ENGINES = ("duckdb", "trino")
+# Athena engine v3 is Trino: the faithful engine is the default, DuckDB the fast opt-in.
+DEFAULT_ENGINE = "trino"
+
+
+def engine_choice(explicit: str | None = None) -> str:
+    """The query engine: the argument, else $LAKEHOUSE_ATHENA_ENGINE, else Trino (docs/athena-engines.md)."""
+    name = (explicit or os.environ.get("LAKEHOUSE_ATHENA_ENGINE", "") or DEFAULT_ENGINE).strip().lower()
+    if name not in ENGINES:
+        raise ValueError(f"LAKEHOUSE_ATHENA_ENGINE={name!r}: choose one of {', '.join(ENGINES)}")
+    return name
 
 
 class LocalAthenaServer:
@@ -30,9 +43,17 @@ class LocalAthenaServer:
         port: int = 0,
         account_id: str = "123456789012",
         threads: int | None = None,
+        engine: str | None = None,
     ):
         self.aws = AwsConfig(aws_endpoint, region, access_key, secret_key)
-        self.backend = AthenaBackend(Engine(self.aws, threads=threads), account_id=account_id)
+        self.engine_name = engine_choice(engine)
+        if self.engine_name == "trino":
+            from .trino.engine import TrinoEngine  # starts Trino in the background
+
+            query_engine: Engine = TrinoEngine(self.aws, threads=threads)  # type: ignore[assignment]
+        else:
+            query_engine = Engine(self.aws, threads=threads)
+        self.backend = AthenaBackend(query_engine, account_id=account_id)
         self._host, self._port = host, port
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -83,6 +104,9 @@ class LocalAthenaServer:
             self._httpd.server_close()
             self._httpd = None
         self.backend.shutdown()
+        close = getattr(self.backend.engine, "close", None)
+        if close is not None:
+            close()
 
     def __enter__(self) -> LocalAthenaServer:
         return self.start()
@@ -100,8 +124,11 @@ def main() -> int:
     parser.add_argument("--aws-endpoint", required=True, help="the local AWS (moto server) URL")
     parser.add_argument("--region", default="us-east-1")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--engine", choices=ENGINES, default=None, help="default: $LAKEHOUSE_ATHENA_ENGINE")
     args = parser.parse_args()
-    server = LocalAthenaServer(args.aws_endpoint, region=args.region, port=args.port).start()
+    server = LocalAthenaServer(
+        args.aws_endpoint, region=args.region, port=args.port, engine=args.engine
+    ).start()
     print(json.dumps({"athena": server.url}), flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         threading.Event().wait()

@@ -142,7 +142,7 @@ _SCALAR_ATHENA = {
     "tinyint": ("tinyint", 3),
     "utinyint": ("smallint", 5),
     "double": ("double", 17),
-    "float": ("float", 7),
+    "float": ("float", 17),  # Athena reports real columns with precision 17
     "boolean": ("boolean", 0),
     "date": ("date", 0),
     "timestamp": ("timestamp", 3),

@@ -20,6 +20,9 @@ GAPS: tuple[str, ...] = (
     "cloudtrail_delete_by_arn",
     "s3_secure_transport",
     "s3_delete_marker_dispose",
+    "glue_column_statistics",
+    "sqs_kms_sse",
+    "iam_aws_managed_policies",
 )
 
 

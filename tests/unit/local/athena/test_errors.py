@@ -37,7 +37,7 @@ FAILURES = [
         """SELECT json_extract_scalar('{"a":[1]}', '$.a[*]')""",
         "INVALID_FUNCTION_ARGUMENT: Invalid JSON path",
     ),
-    ("unsupported statement", "SHOW TABLES", "NOT_SUPPORTED"),
+    ("unsupported statement", "ALTER TABLE github_events_silver RENAME TO x", "NOT_SUPPORTED"),
     ("two statements", "SELECT 1; SELECT 2", "Only one sql statement"),
 ]
 
