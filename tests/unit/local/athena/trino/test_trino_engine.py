@@ -130,7 +130,7 @@ def test_ctas_lands_under_the_result_location_and_ddl_stays_with_athena(lake: La
     # DROP is Athena's own statement: the Athena layer answers it, with Athena's Hive-style error.
     assert lake.query("DROP TABLE ctas_t")["Status"]["State"] == "SUCCEEDED"
     gone = lake.query("DROP TABLE ctas_t")
-    assert gone["Status"]["StateChangeReason"].startswith("SemanticException")
+    assert gone["Status"]["StateChangeReason"].startswith("FAILED: SemanticException")
 
 
 def test_bytes_scanned_cutoff_cancels(lake: Lake) -> None:
