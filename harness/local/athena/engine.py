@@ -70,7 +70,9 @@ def classify(sql: str) -> tuple[str, str]:
         return "DML", "INSERT"
     if first in ("UPDATE", "DELETE", "MERGE"):
         return "DML", first
-    if first == "CREATE" and re.search(r"\bAS\s*(\(\s*)?(SELECT|WITH|VALUES)\b", text):
+    if re.match(r"CREATE\s+(OR\s+REPLACE\s+)?VIEW\b", text):
+        return "DDL", "CREATE_VIEW"
+    if re.match(r"CREATE\s+TABLE\b", text) and re.search(r"\bAS\s*(\(\s*)?(SELECT|WITH|VALUES)\b", text):
         return "DDL", "CREATE_TABLE_AS_SELECT"
     if first in ("CREATE", "DROP", "ALTER", "MSCK"):
         return "DDL", f"{first}_{words[1] if len(words) > 1 else ''}".rstrip("_")

@@ -38,7 +38,10 @@ def text_table(lake: Lake, name: str, columns: str, body: bytes) -> None:
 
 def test_view_is_stored_in_athenas_format_and_read_back(lake: Lake) -> None:
     text_table(lake, "base", "n INT, s STRING", b"1\ta\n2\tb\n")
-    ok(lake, f"CREATE OR REPLACE VIEW {lake.database}.v AS SELECT n * 10 AS m, s FROM base WHERE n > 1")
+    created = ok(
+        lake, f"CREATE OR REPLACE VIEW {lake.database}.v AS SELECT n * 10 AS m, s FROM base WHERE n > 1"
+    )
+    assert (created["StatementType"], created["SubstatementType"]) == ("DDL", "CREATE_VIEW")
     table = lake.glue.get_table(DatabaseName=lake.database, Name="v")["Table"]
     assert table["TableType"] == "VIRTUAL_VIEW"
     assert table["Parameters"]["presto_view"] == "true"
