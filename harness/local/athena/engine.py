@@ -448,13 +448,23 @@ class _Session:
         return self._write_outcome(rows, files)
 
     def _write(
-        self, location: str, keys: list[Any], select_sql: str, params: dict[str, str]
+        self,
+        location: str,
+        keys: list[Any],
+        select_sql: str,
+        params: dict[str, str],
+        hive_layout: bool = False,
     ) -> tuple[int, list[str], list[tuple[list[str], str]]]:
-        """Streams a query into Parquet under `location`, Hive-style; returns rows, files, partitions."""
+        """Streams a query into Parquet under `location`, Hive-style; returns rows, files, partitions.
+
+        `hive_layout` writes Parquet as Athena's UNLOAD does (Trino's Hive writer): timestamps as INT96,
+        list elements named `array_element`."""
         bucket, prefix = split_uri(location if location.endswith("/") else location + "/")
         if self.engine.trace is not None:
             self.engine.trace(select_sql)
         reader = self.con.sql(select_sql).to_arrow_reader(ARROW_BATCH_ROWS)
+        if hive_layout:
+            reader = unload_mod.hive_parquet_layout(reader)
         written: list[tuple[str, int]] = []
 
         def visit(f: Any) -> None:
@@ -473,7 +483,14 @@ class _Session:
             base_dir=f"{bucket}/{prefix}".rstrip("/"),
             filesystem=self.s3.arrow_fs,
             format=fmt,
-            file_options=fmt.make_write_options(compression=None if compression == "none" else compression),
+            file_options=fmt.make_write_options(
+                compression=None if compression == "none" else compression,
+                **(
+                    {"use_deprecated_int96_timestamps": True, "use_compliant_nested_type": False}
+                    if hive_layout
+                    else {}
+                ),
+            ),
             partitioning=partitioning,
             basename_template=f"{self.req.query_id}_{{i}}",
             existing_data_behavior="overwrite_or_ignore",
