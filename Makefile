@@ -12,8 +12,12 @@ TARGET ?= local
 PYTEST_ARGS ?= -n auto
 
 export TARGET
+# The local Athena's engine (docs/architecture.md): trino (default, Athena engine v3's own) or duckdb.
+LAKEHOUSE_ATHENA_ENGINE ?= trino
+export LAKEHOUSE_ATHENA_ENGINE
+TRINO_DEP := $(if $(filter trino,$(LAKEHOUSE_ATHENA_ENGINE)),trino)
 
-.PHONY: help venv compliance-venv tools zips lint fmt test unit verify compliance clean lock smoke drift
+.PHONY: help venv compliance-venv tools trino zips lint fmt test unit verify compliance clean lock smoke drift fidelity
 
 help: ## list targets
 	@grep -E '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -40,6 +44,9 @@ compliance-venv: $(COMPLIANCE_VENV)/.installed ## create the isolated terraform-
 tools: venv ## build OpenTofu and the AWS provider from their Go modules (no-op when cached)
 	@$(PY) -m harness.iac.toolchain ensure
 
+trino: venv ## install the pinned Trino server for the local Athena into the tool cache (no-op when cached)
+	@$(PY) -m harness.local.athena.trino.install ensure
+
 zips: venv ## build the Lambda zips reproducibly into dist/lambda (what terraform/ deploys by default)
 	@$(PY) -m harness.pipeline.zips --out dist/lambda
 
@@ -53,13 +60,16 @@ fmt: venv tools ## format Python and HCL in place
 	@$(VENV)/bin/ruff format .
 	@$$($(PY) -m harness.iac.toolchain env | sed -n 's/^TF_BIN=//p') fmt -recursive terraform
 
-test: venv compliance-venv tools ## the full test suite (what .ci/run runs)
+test: venv compliance-venv tools $(TRINO_DEP) ## the full test suite (what .ci/run runs)
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 unit: venv ## the fast unit suite only
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
-verify: venv compliance-venv tools ## the main job: lint, validate, plans, gates, unit + local integration; summary + report
+fidelity: venv ## the Athena SQL corpus on the local Athena against Trino; writes docs/fidelity.md
+	@$(PY) -m harness.local.athena.fidelity $(if $(TRINO_URL),--trino $(TRINO_URL) $(if $(RECORD),--record))
+
+verify: venv compliance-venv tools $(TRINO_DEP) ## the main job: lint, validate, plans, gates, unit + local integration; summary + report
 	@$(PY) -m harness.commands.verify
 
 compliance: venv compliance-venv tools ## fresh plan of ENV on the embedded local AWS, then the terraform-compliance gates
@@ -84,7 +94,7 @@ gates-%: venv compliance-venv ## compliance gates on the plan plan-<env> saved (
 	@test -f .work/plans/$*.json || { echo "no saved plan for $*: run make plan-$* first" >&2; exit 1; }
 	@$(PY) -m harness.gates.compliance --plan .work/plans/$*.json
 
-smoke: venv tools ## the smoke suite (tests/smoke) against ENV on TARGET (local: deploy, test, destroy)
+smoke: venv tools $(TRINO_DEP) ## the smoke suite (tests/smoke) against ENV on TARGET (local: deploy, test, destroy)
 	@$(PY) -m harness.commands.deploy smoke $(ENV_ARG) --target $(TARGET) -- $(SMOKE_ARGS)
 
 drift: venv tools ## plan -detailed-exitcode per env (ENV=, default all on local); exit 2 on drift

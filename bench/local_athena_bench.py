@@ -1,6 +1,11 @@
-"""Benchmark: Bronze -> Silver -> Gold through the local Athena, against DuckDB alone on local disk.
+"""Benchmark: Bronze -> Silver -> Gold through the local Athena on each engine, against DuckDB alone.
 
-    .venv/bin/python bench/local_athena_bench.py --sizes 10000 100000 1000000 --runs 3
+    .venv/bin/python bench/local_athena_bench.py --sizes 100000 1000000 --engines duckdb trino --runs 1
+
+Both engines run in one invocation over the same generated Bronze files; for Trino the run's Trino is
+started (and waited for) before the clock starts, and its JVM's peak RSS (VmHWM) is reported beside the
+worker's (`peak_rss_mb_trino_jvm`; `peak_rss_mb_total` adds the two). The local AWS is
+`python -m harness.local.aws --no-athena` (moto with the harness's extensions) for both engines.
 
 Each size's Bronze files are generated once; each run is a fresh worker process (so peak RSS is per
 run): moto server in its own process as the local AWS, the local Athena in the worker. The Silver step
@@ -30,7 +35,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "unit"))
+sys.path.insert(0, str(ROOT / "tests" / "unit" / "local"))
 
 EVENTS_PER_FILE = 20_000
 DAY = "2024-03-01"
@@ -154,7 +159,14 @@ def wait(athena: Any, qid: str) -> dict[str, Any]:
         delay = min(0.25, delay * 1.5)
 
 
-def worker(n: int, data: Path) -> dict[str, Any]:
+def _process_peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def worker(n: int, data: Path, engine: str = "duckdb") -> dict[str, Any]:
     import boto3
     from athena.conftest import CREDS, create_tables
 
@@ -165,19 +177,13 @@ def worker(n: int, data: Path) -> dict[str, Any]:
         files = sorted(data.glob("*.jsonl.gz"))
         bronze_bytes = sum(f.stat().st_size for f in files)
         moto = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "import sys; from moto.server import ThreadedMotoServer as S; "
-                "s=S(ip_address='127.0.0.1', port=0, verbose=False); s.start(); h,p=s.get_host_and_port(); "
-                "print(f'http://{h}:{p}', flush=True); sys.stdin.read()",
-            ],
-            stdin=subprocess.PIPE,
+            [sys.executable, "-m", "harness.local.aws", "--no-athena"],
+            stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             text=True,
         )
         try:
-            endpoint = moto.stdout.readline().strip()  # type: ignore[union-attr]
+            endpoint = json.loads(moto.stdout.readline())["aws"]  # type: ignore[union-attr]
             s3 = boto3.client("s3", endpoint_url=endpoint, **CREDS)
             glue = boto3.client("glue", endpoint_url=endpoint, **CREDS)
             for b in ("raw", "silver", "gold", "logs"):
@@ -194,7 +200,11 @@ def worker(n: int, data: Path) -> dict[str, Any]:
                 s3.upload_file(str(f), "dp-bench-123456789012-raw", f"github/events/ingest_dt={DAY}/{f.name}")
             traced: list[str] = []
             _reset_peak_rss()
-            with LocalAthenaServer(aws_endpoint=endpoint) as server:
+            jvm_rss = 0.0
+            with LocalAthenaServer(aws_endpoint=endpoint, engine=engine) as server:
+                trino = getattr(server.backend.engine, "server", None)
+                if trino is not None:
+                    trino.wait_ready()
                 athena = boto3.client("athena", endpoint_url=server.url, **CREDS)
                 athena.create_work_group(
                     Name="bench",
@@ -223,6 +233,7 @@ def worker(n: int, data: Path) -> dict[str, Any]:
                 server.backend.engine.trace = traced.append
                 silver_client_s, silver_qe = run(silver_sql, [f"'{DAY}'", f"'{DAY}'"])
                 server.backend.engine.trace = None
+                traced = traced if engine == "duckdb" else []
                 _, gold_qe = run(gold_sql, ["'2024'", "'03'", f"'{DAY}'"])
                 silver_s = silver_qe["Statistics"]["TotalExecutionTimeInMillis"] / 1000
                 gold_s = gold_qe["Statistics"]["TotalExecutionTimeInMillis"] / 1000
@@ -232,12 +243,18 @@ def worker(n: int, data: Path) -> dict[str, Any]:
                         "Rows"
                     ][1]["Data"][0]["VarCharValue"]
                 )
+                if trino is not None:
+                    jvm_rss = _process_peak_rss_mb(trino.proc.pid)
             athena_rss = _peak_rss_mb()
             s3_folder = f"s3://dp-bench-123456789012-raw/github/events/ingest_dt={DAY}/"
-            ceiling_s = duckdb_ceiling(traced, s3_folder, data, folder / "ceiling-out")
+            ceiling_s = (
+                duckdb_ceiling(traced, s3_folder, data, folder / "ceiling-out") if traced else float("nan")
+            )
         finally:
-            moto.communicate("", timeout=30)
+            moto.terminate()
+            moto.wait(timeout=30)
     return {
+        "engine": engine,
         "events": n,
         "silver_rows": silver_rows,
         "bronze_gzip_mb": round(bronze_bytes / 2**20, 1),
@@ -247,10 +264,14 @@ def worker(n: int, data: Path) -> dict[str, Any]:
         "gold_s": round(gold_s, 2),
         "end_to_end_events_per_s": round(n / (silver_s + gold_s)),
         "silver_scanned_mb": round(silver_qe["Statistics"]["DataScannedInBytes"] / 2**20, 1),
-        "duckdb_alone_s": round(ceiling_s, 2),
-        "duckdb_alone_events_per_s": round(n / ceiling_s),
-        "ratio_of_ceiling": round(ceiling_s / silver_s, 2),
+        # The DuckDB-alone ceiling replays the DuckDB engine's own statements: none for Trino (-1).
+        "duckdb_alone_s": round(ceiling_s, 2) if traced else -1,
+        "duckdb_alone_events_per_s": round(n / ceiling_s) if traced else -1,
+        "ratio_of_ceiling": round(ceiling_s / silver_s, 2) if traced else -1,
         "peak_rss_mb_athena_process": round(athena_rss),
+        "peak_rss_mb_trino_jvm": round(jvm_rss),
+        "peak_rss_mb_total": round(athena_rss + jvm_rss),
+        "gold_events_per_s": round(n / gold_s),
     }
 
 
@@ -258,13 +279,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--engines", nargs="+", choices=("duckdb", "trino"), default=["duckdb", "trino"])
     parser.add_argument("--runs", type=int, default=3, help="fresh workers per size (medians reported)")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--engine", default="duckdb", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, args.data)), flush=True)
+        print(json.dumps(worker(args.worker, args.data, args.engine)), flush=True)
         return 0
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
     print(f"cpus={os.cpu_count()} python={sys.version.split()[0]} load={os.getloadavg()}", flush=True)
@@ -272,20 +295,26 @@ def main() -> int:
     for n in args.sizes:
         with tempfile.TemporaryDirectory(prefix="la-bench-data-") as data:
             generate(n, Path(data))
-            runs: list[dict[str, Any]] = []
-            for _ in range(args.runs):
-                out = subprocess.run(
-                    [sys.executable, __file__, "--worker", str(n), "--data", data],
-                    capture_output=True,
-                    text=True,
-                    env=env,
+            for engine in args.engines:
+                runs: list[dict[str, Any]] = []
+                for _ in range(args.runs):
+                    out = subprocess.run(
+                        [sys.executable, __file__, "--worker", str(n), "--data", data, "--engine", engine],
+                        capture_output=True,
+                        text=True,
+                        env=env,
+                    )
+                    if out.returncode:
+                        print(out.stderr[-3000:], file=sys.stderr)
+                        return out.returncode
+                    runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+                    print(json.dumps({**runs[-1], "load": os.getloadavg()[0]}), flush=True)
+                medians.append(
+                    {
+                        k: r0 if isinstance(r0, str) else statistics.median(r[k] for r in runs)
+                        for k, r0 in runs[0].items()
+                    }
                 )
-                if out.returncode:
-                    print(out.stderr[-3000:], file=sys.stderr)
-                    return out.returncode
-                runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-                print(json.dumps({**runs[-1], "load": os.getloadavg()[0]}), flush=True)
-        medians.append({k: statistics.median(r[k] for r in runs) for k in runs[0]})
     print(f"medians of {args.runs} runs (load={os.getloadavg()}):")
     for m in medians:
         print(json.dumps(m), flush=True)

@@ -91,15 +91,7 @@ def drop_partition(glue: Any, database: str, day: str) -> bool:
 def run(event: dict[str, Any], deps: GoldDeps, context: Any = None) -> dict[str, Any]:
     cfg = deps.config
     assert cfg.gold_bucket  # guaranteed by TransformConfig.from_env(buckets=...)
-    runner = AthenaRunner.for_transform(
-        cfg,
-        deps.athena,
-        deps.cloudwatch,
-        transform=TRANSFORM,
-        clock=deps.clock,
-        logger=logger,
-        context=context,
-    )
+    runner = AthenaRunner.for_transform(deps, transform=TRANSFORM, logger=logger, context=context)
     try:
         if event.get("ingest_dt") is not None:
             day = validate_date(event["ingest_dt"], "ingest_dt")

@@ -93,15 +93,7 @@ def _explicit_window(event: dict[str, Any]) -> list[str] | None:
 def run(event: dict[str, Any], deps: SilverDeps, context: Any = None) -> dict[str, Any]:
     cfg = deps.config
     assert cfg.raw_bucket and cfg.silver_bucket  # guaranteed by TransformConfig.from_env(buckets=...)
-    runner = AthenaRunner.for_transform(
-        cfg,
-        deps.athena,
-        deps.cloudwatch,
-        transform=TRANSFORM,
-        clock=deps.clock,
-        logger=logger,
-        context=context,
-    )
+    runner = AthenaRunner.for_transform(deps, transform=TRANSFORM, logger=logger, context=context)
     try:
         explicit = _explicit_window(event)
         state = read_state(deps.s3, cfg.silver_bucket, SILVER_STATE_KEY)

@@ -46,51 +46,80 @@ module "observability" {
   name_prefix        = local.name_prefix
   kms_key_arn        = module.storage.kms_key_arn
   log_retention_days = var.log_retention_days
-  function_names     = local.function_names
+  function_names     = { for role, f in local.functions : role => f.name }
   alarm_email        = var.alarm_email
 }
 
 locals {
-  function_names = {
-    ingest = "${local.name_prefix}-ingest"
-    silver = "${local.name_prefix}-silver"
-    gold   = "${local.name_prefix}-gold"
+  functions = {
+    ingest = {
+      name     = "${local.name_prefix}-ingest"
+      schedule = "rate(5 minutes)"
+      timeout  = 180
+      # Overlapping polls are harmless: the ingest keeps its own state of seen ids.
+      reserved_concurrency = -1
+    }
+    silver = {
+      name     = "${local.name_prefix}-silver"
+      schedule = "cron(15 * * * ? *)" # hourly, after a few ingest polls have landed
+      timeout  = 900
+      # One run at a time: two runs must never insert the same window (the dedupe is not transactional).
+      reserved_concurrency = 1
+    }
+    gold = {
+      name                 = "${local.name_prefix}-gold"
+      schedule             = "cron(30 1 * * ? *)" # daily, aggregating yesterday
+      timeout              = 900
+      reserved_concurrency = 1
+    }
   }
 }
 
 module "pipeline" {
   source = "./modules/pipeline"
 
-  env                     = var.env
-  name_prefix             = local.name_prefix
-  function_names          = local.function_names
-  partition               = data.aws_partition.current.partition
-  region                  = var.aws_region
-  account_id              = local.account_id
-  artifacts_dir           = local.artifacts_dir
-  runtime                 = var.lambda_runtime
-  kms_key_arn             = module.storage.kms_key_arn
-  bucket_names            = module.storage.bucket_names
-  bucket_arns             = module.storage.bucket_arns
-  glue_database           = module.catalog.database_name
-  glue_table_names        = module.catalog.table_names
-  athena_workgroup        = module.query.workgroup_name
-  athena_workgroup_arn    = module.query.workgroup_arn
-  athena_results_prefix   = module.query.results_prefix
-  log_group_arns          = module.observability.log_group_arns
-  metrics_namespace       = module.observability.metrics_namespace
-  github_api_url          = var.github_api_url
-  github_token_parameter  = var.github_token_parameter
-  github_token_secret_arn = var.github_token_secret_arn
+  env               = var.env
+  name_prefix       = local.name_prefix
+  functions         = local.functions
+  partition         = data.aws_partition.current.partition
+  region            = var.aws_region
+  account_id        = local.account_id
+  artifacts_dir     = local.artifacts_dir
+  runtime           = var.lambda_runtime
+  tracing_mode      = var.lambda_tracing_mode
+  kms_key_arn       = module.storage.kms_key_arn
+  buckets           = module.storage.buckets
+  glue_database     = module.catalog.database_name
+  glue_table_names  = module.catalog.table_names
+  log_group_arns    = module.observability.log_group_arns
+  metrics_namespace = module.observability.metrics_namespace
+
+  athena = {
+    workgroup      = module.query.workgroup_name
+    workgroup_arn  = module.query.workgroup_arn
+    results_prefix = module.query.results_prefix
+  }
+  github = {
+    api_url          = var.github_api_url
+    token_parameter  = var.github_token_parameter
+    token_secret_arn = var.github_token_secret_arn
+  }
 }
 
 module "audit" {
   source = "./modules/audit"
 
-  name             = local.trail_name
-  logs_bucket      = module.storage.bucket_names["logs"]
-  kms_key_arn      = module.storage.kms_key_arn
-  data_bucket_arns = [for k in ["raw", "silver", "gold"] : module.storage.bucket_arns[k]]
+  name                       = local.trail_name
+  account_id                 = local.account_id
+  region                     = var.aws_region
+  partition                  = data.aws_partition.current.partition
+  logs_bucket                = module.storage.bucket_names["logs"]
+  kms_key_arn                = module.storage.kms_key_arn
+  data_bucket_arns           = [for k in ["raw", "silver", "gold"] : module.storage.bucket_arns[k]]
+  watched_bucket_names       = [for k in ["raw", "silver", "gold", "logs"] : module.storage.bucket_names[k]]
+  log_retention_days         = var.log_retention_days
+  alarm_topic_arn            = module.observability.alarm_topic_arn
+  security_metrics_namespace = "Lakehouse/Security/${var.env}"
 
   # The trail can only be created once the logs bucket policy admits CloudTrail.
   depends_on = [module.storage]

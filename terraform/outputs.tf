@@ -52,3 +52,18 @@ output "trail_name" {
   description = "CloudTrail trail of the environment."
   value       = module.audit.trail_name
 }
+
+output "trail_log_group" {
+  description = "CloudWatch Logs group the trail delivers to."
+  value       = module.audit.log_group_name
+}
+
+output "security_alarms" {
+  description = "CloudTrail security alarm names by metric filter."
+  value       = module.audit.security_alarm_names
+}
+
+output "failure_queue_arn" {
+  description = "SQS queue receiving failed async invocations (encrypted with the lake key)."
+  value       = module.pipeline.failure_queue_arn
+}

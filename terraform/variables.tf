@@ -44,13 +44,18 @@ variable "force_destroy" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the Lambda log groups, in days (a value CloudWatch Logs accepts)."
+  description = "Retention of the Lambda and CloudTrail log groups, in days (a value CloudWatch Logs accepts; prod keeps at least 365)."
   type        = number
   default     = 30
 
   validation {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
     error_message = "log_retention_days must be one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)."
+  }
+  validation {
+    # A year of logs in prod: the audit trail and function logs of an incident must outlive its discovery.
+    condition     = var.env != "prod" || var.log_retention_days >= 365
+    error_message = "log_retention_days must be at least 365 in prod."
   }
 }
 
@@ -68,6 +73,17 @@ variable "lambda_runtime" {
   validation {
     condition     = can(regex("^python3\\.(1[2-9])$", var.lambda_runtime))
     error_message = "lambda_runtime must be a current Python runtime (python3.12 or later)."
+  }
+}
+
+variable "lambda_tracing_mode" {
+  description = "X-Ray tracing of the three functions (Active or PassThrough)."
+  type        = string
+  default     = "Active"
+
+  validation {
+    condition     = contains(["Active", "PassThrough"], var.lambda_tracing_mode)
+    error_message = "lambda_tracing_mode must be Active or PassThrough."
   }
 }
 

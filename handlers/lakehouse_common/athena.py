@@ -116,23 +116,17 @@ class AthenaRunner:
 
     @classmethod
     def for_transform(
-        cls,
-        config: Any,
-        athena: Any,
-        cloudwatch: Any,
-        *,
-        transform: str,
-        clock: Clock,
-        logger: logging.Logger,
-        context: Any = None,
+        cls, deps: Any, *, transform: str, logger: logging.Logger, context: Any = None
     ) -> AthenaRunner:
         """The runner a transform (silver, gold) uses: its workgroup, database, timeout, failure metric and
         the invocation's deadline (from the Lambda context, when there is one).
 
-        config is a TransformConfig; the caller flushes runner.metrics when the run ends.
+        deps carries the transform's `config` (a TransformConfig), `athena`, `cloudwatch` and `clock`; the
+        caller flushes runner.metrics when the run ends.
         """
+        config, athena, clock = deps.config, deps.athena, deps.clock
         remaining = getattr(context, "get_remaining_time_in_millis", None)
-        metrics = Metrics(cloudwatch, config.common.namespace, config.common.env)
+        metrics = Metrics(deps.cloudwatch, config.common.namespace, config.common.env)
         return cls(
             athena,
             workgroup=config.workgroup,

@@ -22,6 +22,7 @@ from harness.commands.feed import Feed, LocalFeed, RemoteFeed
 from harness.commands.session import Session, local_environment, session_for
 from harness.console import say, step
 from harness.pipeline import invariants
+from harness.targets.target import check_reachable
 
 # The API shows at most this many events (GitHub keeps ~300); each poll gets one batch that fits.
 BATCH = 300
@@ -109,6 +110,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     state = up.read_up_state()
     if state is not None:
         _say(f"using the running environment {state['env']} (lakehouse up)")
+        for what, url in (("local AWS", state["aws"]), ("control endpoint", state["control"])):
+            check_reachable(url, f"the `lakehouse up` {what}", "restart it: `lakehouse down && lakehouse up`")
         session = session_for(
             up.target_of(state),
             state["env"],

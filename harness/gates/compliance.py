@@ -27,12 +27,15 @@ from pathlib import Path
 
 from harness.console import say
 from harness.errors import HarnessError, entry_point
+from harness.gates import plan_checks
 from harness.paths import repo_root, work_dir
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 FEATURE_LINE = re.compile(r"^Feature: .*  # (?P<path>\S+\.feature)\s*$")
 # A failed step: terraform-compliance's "Failure: <message>" and exceptions a step raised ("TypeError: ...").
-FAILURE_LINE = re.compile(r"^\s+(?P<kind>Failure|[A-Za-z]+(?:Error|Exception)):\s*(?P<msg>.*)$")
+FAILURE_LINE = re.compile(
+    r"^\s+(?P<kind>Failure|[A-Za-z]+(?:Error|Exception|NotImplemented)):\s*(?P<msg>.*)$"
+)
 SUMMARY_LINE = re.compile(r"^(?P<n>\d+) features \((?P<detail>[^)]*)\)")
 
 
@@ -44,6 +47,11 @@ class ComplianceError(HarnessError):
 
 def features_dir() -> Path:
     return repo_root() / "features"
+
+
+def bootstrap_features_dir() -> Path:
+    """Gates on the plan of terraform/bootstrap (the state bucket, its key, the CI roles)."""
+    return features_dir() / "bootstrap"
 
 
 def compliance_bin() -> Path:
@@ -139,7 +147,7 @@ def feature_batches(directory: Path) -> list[list[Path]]:
 
 
 def run_gates(plan: Path, directory: Path | None = None, binary: Path | None = None) -> GateReport:
-    """Run every feature against one plan JSON file."""
+    """Run every feature, and every check of harness.gates.plan_checks, against one plan JSON file."""
     directory = directory or features_dir()
     binary = binary or compliance_bin()
     if not binary.exists():
@@ -161,7 +169,12 @@ def run_gates(plan: Path, directory: Path | None = None, binary: Path | None = N
         # Feature lines name the temporary copy: point them back at features/.
         outputs.append((proc.stdout + proc.stderr).replace(tmp, str(directory)))
     output = ANSI.sub("", "\n".join(outputs))
-    return GateReport(plan=str(plan), features=parse_report(output), output=output)
+    features = parse_report(output)
+    # The checks terraform-compliance cannot express, on the same plan (harness.gates.plan_checks).
+    planned = json.loads(plan.read_text(encoding="utf-8"))
+    for name, check in plan_checks.CHECKS.items():
+        features[name] = FeatureResult(name, check(planned))
+    return GateReport(plan=str(plan), features=features, output=output)
 
 
 # ------------------------------------------------------------------------------------------ plans
@@ -174,8 +187,12 @@ def plan_env(
     source: Path | None = None,
     name: str | None = None,
     out: Path | None = None,
+    reuse_init: bool = False,
 ) -> Path:
-    """Plan the stack (or a mutated copy at `source`) for `env` against a local AWS; return the plan JSON."""
+    """Plan the stack (or a mutated copy at `source`) for `env` against a local AWS; return the plan JSON.
+
+    reuse_init: plan a fresh copy in a working copy initialised before (same name), without `init`: the
+    mutants edit resources only, so the providers and modules installed once serve them all."""
     from harness.iac.tofu import resolve
     from harness.targets.endpoints import Endpoints
     from harness.targets.target import Target
@@ -188,10 +205,37 @@ def plan_env(
         variables={"lambda_artifacts_dir": str(zips)},
         source=source,
     )
-    ws.init()
+    if reuse_init and ws.initialised():
+        ws.prepare()
+    else:
+        ws.init()
     ws.plan()
     out = out or ws.root / "plan.json"
     out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(ws.show_json()), encoding="utf-8")
+    return out
+
+
+def plan_bootstrap(
+    endpoint: str, source: Path | None = None, name: str | None = None, github_repository: str = ""
+) -> Path:
+    """Plan terraform/bootstrap (or bootstrap/ of a mutated terraform/ copy at `source`); return its JSON."""
+    from harness.iac.tofu import resolve
+    from harness.iac.workspace import Workspace
+    from harness.targets.endpoints import Endpoints
+
+    ws = Workspace(
+        name=name or "compliance-plan-bootstrap",
+        env="shared",
+        tofu=resolve(),
+        endpoints=Endpoints(aws=endpoint),
+        source=(source or repo_root() / "terraform") / "bootstrap",
+        pass_env=False,
+        variables={"github_repository": github_repository} if github_repository else {},
+    )
+    ws.init()
+    ws.plan()
+    out = ws.root / "plan.json"
     out.write_text(json.dumps(ws.show_json()), encoding="utf-8")
     return out
 

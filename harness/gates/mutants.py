@@ -34,6 +34,8 @@ class Mutant:
     feature: str  # the one feature expected to fail
     description: str
     edits: tuple[Edit, ...]
+    env: str = "dev"  # the environment whose plan the mutant is gated on (a rule may hold for one env only)
+    stack: str = "main"  # "bootstrap": gated by features/bootstrap on a plan of terraform/bootstrap
 
 
 def apply_mutant(stack: Path, mutant: Mutant) -> None:
@@ -54,13 +56,30 @@ def mutated_copy(mutant: Mutant, dest: Path, source: Path | None = None) -> Path
     source = source or repo_root() / "terraform"
     if dest.exists():
         shutil.rmtree(dest)
-    shutil.copytree(source, dest, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "bootstrap"))
+    # Stack mutants never need bootstrap/; bootstrap mutants need it and the shared modules beside it.
+    skip = () if mutant.stack == "bootstrap" else ("bootstrap",)
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", *skip))
     apply_mutant(dest, mutant)
     return dest
 
 
 STORAGE, PIPELINE_IAM = "modules/storage/main.tf", "modules/pipeline/iam.tf"
 OBSERVABILITY = "modules/observability/main.tf"
+DESCRIBE_KEY_FOR_TRAIL = """    sid       = "CloudTrailDescribesKey"
+    actions   = ["kms:DescribeKey"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudtrail.amazonaws.com"]
+    }
+"""
+DESCRIBE_KEY_CONDITION = """    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceArn"
+      values   = [local.trail_arn]
+    }
+"""
+AUDIT, PIPELINE = "modules/audit/main.tf", "modules/pipeline/main.tf"
 LAKE = "local.lake_buckets"
 NEW_BUCKET = """
 resource "aws_s3_bucket" "scratch" {
@@ -327,5 +346,180 @@ MUTANTS: tuple[Mutant, ...] = (
                 "enable_log_file_validation    = false",
             ),
         ),
+    ),
+    Mutant(
+        "trail-single-region",
+        "cloudtrail",
+        "the trail records its home region only",
+        (Edit(AUDIT, "is_multi_region_trail         = true", "is_multi_region_trail         = false"),),
+    ),
+    Mutant(
+        "trail-no-cloudwatch",
+        "cloudtrail_to_cloudwatch",
+        "the trail delivers to S3 only (no CloudWatch Logs group, no role)",
+        (
+            Edit(
+                AUDIT,
+                '  cloud_watch_logs_group_arn    = "${aws_cloudwatch_log_group.trail.arn}:*"\n'
+                "  cloud_watch_logs_role_arn     = aws_iam_role.trail_to_logs.arn\n",
+                "",
+            ),
+        ),
+    ),
+    Mutant(
+        "trail-log-group-no-kms",
+        "cloudtrail_to_cloudwatch",
+        "the trail's log group without a KMS key",
+        (Edit(AUDIT, "  kms_key_id        = var.kms_key_arn\n", ""),),
+    ),
+    Mutant(
+        "filter-missing-unauthorized",
+        "security_alarms",
+        "no metric filter counts unauthorised API calls",
+        (
+            Edit(
+                AUDIT,
+                'resource "aws_cloudwatch_log_metric_filter" "security" {\n'
+                "  for_each = local.security_filters",
+                'resource "aws_cloudwatch_log_metric_filter" "security" {\n'
+                "  for_each = { for k, v in local.security_filters : k => v"
+                ' if k != "unauthorized_api_calls" }',
+            ),
+        ),
+    ),
+    Mutant(
+        "alarm-missing-key-changes",
+        "security_alarms",
+        "no alarm on changes to the lake key",
+        (
+            Edit(
+                AUDIT,
+                'resource "aws_cloudwatch_metric_alarm" "security" {\n  for_each = local.security_filters',
+                'resource "aws_cloudwatch_metric_alarm" "security" {\n'
+                '  for_each = { for k, v in local.security_filters : k => v if k != "lake_key_changes" }',
+            ),
+        ),
+    ),
+    Mutant(
+        "lambda-tracing-passthrough",
+        "lambda_tracing",
+        "X-Ray tracing PassThrough instead of Active",
+        (Edit(PIPELINE, "mode = var.tracing_mode", 'mode = "PassThrough"'),),
+    ),
+    Mutant(
+        "lambda-env-default-key",
+        "lambda_env_encryption",
+        "the functions' environment under Lambda's AWS-managed key (no kms_key_arn)",
+        (Edit(PIPELINE, "  kms_key_arn = var.kms_key_arn\n", ""),),
+    ),
+    Mutant(
+        "key-default-policy",
+        "kms_key_policy",
+        "the lake key without an explicit key policy",
+        (Edit(STORAGE, "  policy                  = data.aws_iam_policy_document.lake_key.json\n", ""),),
+    ),
+    Mutant(
+        "key-statement-unconditioned",
+        "kms_key_conditions",
+        "CloudTrail may describe the key with no condition",
+        (Edit(STORAGE, DESCRIBE_KEY_FOR_TRAIL + DESCRIBE_KEY_CONDITION, DESCRIBE_KEY_FOR_TRAIL),),
+    ),
+    Mutant(
+        "key-admin-wildcard",
+        "kms_key_policy",
+        'the account administers the key with "kms:*"',
+        (Edit(STORAGE, "actions   = local.key_admin_actions", 'actions   = ["kms:*"]'),),
+    ),
+    Mutant(
+        "topic-aws-managed-key",
+        "topic_queue_encryption",
+        "the alarm topic under the AWS-managed alias/aws/sns key",
+        (
+            Edit(
+                OBSERVABILITY,
+                'name              = "${var.name_prefix}-alarms"\n  kms_master_key_id = var.kms_key_arn',
+                'name              = "${var.name_prefix}-alarms"\n  kms_master_key_id = "alias/aws/sns"',
+            ),
+        ),
+    ),
+    Mutant(
+        "queue-sse-sqs",
+        "topic_queue_encryption",
+        "the failure queue with SSE-SQS instead of the lake key",
+        (
+            Edit(
+                PIPELINE,
+                "  kms_master_key_id         = var.kms_key_arn\n",
+                "  sqs_managed_sse_enabled   = true\n",
+            ),
+        ),
+    ),
+    Mutant(
+        "prod-retention-90",
+        "log_retention",
+        "prod's function log groups keep 90 days whatever the variable says",
+        (Edit(OBSERVABILITY, "retention_in_days = var.log_retention_days", "retention_in_days = 90"),),
+        env="prod",
+    ),
+)
+
+BOOTSTRAP = "bootstrap/main.tf"
+STATE_KEY_ADMIN_CONDITION = """    condition {
+      test     = "StringEquals"
+      variable = "kms:CallerAccount"
+      values   = [local.account_id]
+    }
+  }
+
+  statement {
+    sid = "AccountUsesKeyThroughS3"
+"""
+
+BOOTSTRAP_MUTANTS: tuple[Mutant, ...] = (
+    Mutant(
+        "state-no-access-logging",
+        "state_access_logging",
+        "the state bucket without server access logging",
+        (
+            Edit(
+                BOOTSTRAP,
+                'resource "aws_s3_bucket_logging" "state" {\n',
+                'resource "aws_s3_bucket_logging" "state" {\n  count = 0\n',
+            ),
+        ),
+        stack="bootstrap",
+    ),
+    Mutant(
+        "state-key-default-policy",
+        "state_key_policy",
+        "the state key without an explicit key policy",
+        (Edit(BOOTSTRAP, "  policy                  = data.aws_iam_policy_document.state_key.json\n", ""),),
+        stack="bootstrap",
+    ),
+    Mutant(
+        "state-key-admin-unconditioned",
+        "kms_key_conditions",
+        "the account administers the state key with no condition",
+        (
+            Edit(
+                BOOTSTRAP,
+                STATE_KEY_ADMIN_CONDITION,
+                STATE_KEY_ADMIN_CONDITION.split("    }\n", 1)[1],
+            ),
+        ),
+        stack="bootstrap",
+    ),
+    Mutant(
+        "state-key-wildcard",
+        "state_key_policy",
+        'the account may use the state key with "kms:*" (through S3)',
+        (
+            Edit(
+                BOOTSTRAP,
+                '"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",\n',
+                '"kms:*", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",\n',
+            ),
+        ),
+        stack="bootstrap",
     ),
 )

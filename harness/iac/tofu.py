@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.console import say
 from harness.errors import HarnessError, ToolMissing, entry_point
 from harness.iac import provider_trim, toolchain
 
@@ -50,12 +51,12 @@ class Tofu:
         env = {**os.environ, **self.env, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", **(extra_env or {})}
         started = time.monotonic()
         if echo:
-            print(f"[tofu] {' '.join(args)}", file=sys.stderr, flush=True)
+            say("tofu", " ".join(args))
         proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
         if proc.returncode not in ok_codes:
             raise TofuError(cmd, proc.returncode, proc.stdout + proc.stderr)
         if echo:
-            print(f"[tofu] {args[0]} done in {time.monotonic() - started:.1f}s", file=sys.stderr, flush=True)
+            say("tofu", f"{args[0]} done in {time.monotonic() - started:.1f}s")
         return proc
 
 

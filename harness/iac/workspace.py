@@ -114,6 +114,11 @@ class Workspace:
                 env[provider_waits.ENV_VAR] = "1"
         return env
 
+    def initialised(self) -> bool:
+        """init ran here before: modules and providers installed, the lock file recorded beside the copy."""
+        data = self.root / ".terraform"
+        return (data / "modules" / "modules.json").is_file() and (self.root / ".terraform.lock.hcl").is_file()
+
     def prepare(self) -> Path:
         """(Re)create the working copy from terraform/ and write the override."""
         if self.stack.exists():
@@ -121,6 +126,12 @@ class Workspace:
         shutil.copytree(
             self.source, self.stack, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "bootstrap")
         )
+        # A stack beside the shared modules (terraform/bootstrap) reaches them as ../modules.
+        siblings = self.source.parent / "modules"
+        if siblings.is_dir():
+            if (self.root / "modules").exists():
+                shutil.rmtree(self.root / "modules")
+            shutil.copytree(siblings, self.root / "modules", ignore=shutil.ignore_patterns(".terraform"))
         lock, lock_build = self.root / ".terraform.lock.hcl", self.root / ".lock-build-id"
         # The lock records the local build's hashes: kept across copies (init verifies the provider
         # against it), dropped when the local provider has been rebuilt since it was recorded.

@@ -5,7 +5,11 @@ global backends) and lets several xdist workers each run their own. Extensions f
 or answers unfaithfully live in harness.local.emulator and are applied before the server starts
 (each listed in docs/emulator-gaps.md).
 
-    python -m harness.local.aws [--port 0]     # prints one JSON line with the endpoints, then serves
+    python -m harness.local.aws [--port 0] [--athena-engine trino|duckdb]
+                                               # prints one JSON line with the endpoints, then serves
+
+The local Athena's engine is --athena-engine, else $LAKEHOUSE_ATHENA_ENGINE, else Trino
+(docs/athena-engines.md says why); Trino starts in the background and answers its first query ~20 s later.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.console import say
 from harness.errors import HarnessError
 from harness.targets.endpoints import REGION, TEST_CREDENTIALS, Endpoints
 
@@ -34,14 +39,27 @@ class LocalAws:
 
     port: int = 0
     with_athena: bool = True
+    athena_engine: str | None = None  # None: $LAKEHOUSE_ATHENA_ENGINE, else the default
     startup_timeout: float = 60.0
     endpoints: Endpoints | None = None
     _proc: subprocess.Popen[str] | None = field(default=None, repr=False)
 
     def start(self) -> Endpoints:
+        if self.with_athena:
+            from harness.local.athena.server import engine_choice
+
+            if engine_choice(self.athena_engine) == "trino":
+                from harness.local.athena.trino import install
+
+                try:  # here, not in the server process: progress lines and a one-line error for a cold cache
+                    install.ensure()
+                except install.TrinoInstallError as e:
+                    raise HarnessError(f"local Athena (Trino engine): {e}") from None
         cmd = [sys.executable, "-m", "harness.local.aws", "--port", str(self.port)]
         if not self.with_athena:
             cmd.append("--no-athena")
+        if self.athena_engine:
+            cmd += ["--athena-engine", self.athena_engine]
         env = {**os.environ, **CREDENTIALS}
         self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=None, text=True, env=env)
         assert self._proc.stdout is not None
@@ -99,7 +117,7 @@ def _moto_server(port: int) -> Any:
     return make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietHandler)
 
 
-def serve(port: int, with_athena: bool) -> None:
+def serve(port: int, with_athena: bool, athena_engine: str | None = None) -> None:
     server = _moto_server(port)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     host, bound = server.server_address[:2]
@@ -108,9 +126,10 @@ def serve(port: int, with_athena: bool) -> None:
     if with_athena:
         from harness.local.athena import LocalAthenaServer
 
-        athena = LocalAthenaServer(aws_endpoint=info["aws"], region=REGION)
+        athena = LocalAthenaServer(aws_endpoint=info["aws"], region=REGION, engine=athena_engine)
         athena.start()
         info["athena"] = athena.url
+        info["athena_engine"] = athena.engine_name
     print(json.dumps(info), flush=True)
 
     stop = threading.Event()
@@ -127,12 +146,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness.local.aws", description=__doc__)
     parser.add_argument("--port", type=int, default=0, help="port for moto (0: any free port)")
     parser.add_argument("--no-athena", action="store_true", help="do not start the local Athena endpoint")
+    parser.add_argument(
+        "--athena-engine", choices=("trino", "duckdb"), default=None, help="default: $LAKEHOUSE_ATHENA_ENGINE"
+    )
     args = parser.parse_args(argv)
     for k, v in CREDENTIALS.items():
         os.environ.setdefault(k, v)
     started = time.monotonic()
-    serve(args.port, with_athena=not args.no_athena)
-    print(f"local AWS stopped after {time.monotonic() - started:.0f}s", file=sys.stderr)
+    serve(args.port, with_athena=not args.no_athena, athena_engine=args.athena_engine)
+    say("local-aws", f"stopped after {time.monotonic() - started:.0f}s")
     return 0
 
 

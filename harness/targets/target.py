@@ -136,7 +136,9 @@ class Target:
         keys = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
         creds = {k: environ[k] for k in keys if environ.get(k)}
         athena = environ.get("AWS_ENDPOINT_URL_ATHENA") or None
-        return cls(name, Endpoints(aws=url, athena=athena, credentials=creds or LOCALSTACK_CREDENTIALS))
+        region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or REGION
+        credentials = creds or LOCALSTACK_CREDENTIALS
+        return cls(name, Endpoints(aws=url, athena=athena, credentials=credentials, region=region))
 
 
 def check_reachable(url: str, what: str, hint: str, timeout: float = 3.0) -> None:

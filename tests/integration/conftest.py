@@ -32,6 +32,11 @@ from harness.targets.names import ephemeral_env_name
 from harness.targets.target import Target, open_target, target_name_from_env
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `after_scenarios` run after all others (they compare what the scenarios left)."""
+    items.sort(key=lambda item: item.get_closest_marker("after_scenarios") is not None)  # stable sort
+
+
 @pytest.fixture(scope="session")
 def tofu() -> Tofu:
     return resolve(build=True)

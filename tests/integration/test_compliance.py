@@ -1,19 +1,18 @@
 """The policy gates on the real plans, and the mutants that prove each gate bites.
 
 Every mutant is a small readable edit of a copy of terraform/ (harness.gates.mutants.MUTANTS); its plan
-must fail exactly the feature it targets and leave every other feature passing.
+(of env dev, or the env the mutant names) must fail exactly the feature it targets and leave every other
+feature passing.
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from harness.gates import compliance, mutants
+from harness.gates import compliance, mutants, plan_checks
 from harness.iac.tofu import Tofu
 from harness.local.aws import LocalAws
 
@@ -45,44 +44,68 @@ def test_gates_pass_on_the_real_plan(
     report = compliance.run_gates(plan)
     print(report.summary())
     assert report.ok, report.output[-4000:]
-    assert len(report.features) == len(list(compliance.features_dir().glob("*.feature")))
+    assert len(report.features) == len(list(compliance.features_dir().glob("*.feature"))) + len(
+        plan_checks.CHECKS
+    )
 
 
-def test_every_mutant_is_caught_by_its_feature_only(
-    gates_ready: None, local_aws_plans_only: str, lambda_artifacts: Path, worker_id_suffix: str
+@pytest.mark.parametrize("mutant", mutants.MUTANTS, ids=lambda m: m.id)
+def test_mutant_is_caught_by_its_feature_only(
+    mutant: mutants.Mutant,
+    gates_ready: None,
+    local_aws_plans_only: str,
+    lambda_artifacts: Path,
+    worker_id_suffix: str,
+    tmp_path: Path,
 ) -> None:
-    def run(mutant: mutants.Mutant, tmp: Path) -> tuple[mutants.Mutant, list[str], str]:
-        stack = mutants.mutated_copy(mutant, tmp / mutant.id)
-        try:
-            plan = compliance.plan_env(
-                "dev",
-                local_aws_plans_only,
-                lambda_artifacts,
-                source=stack,
-                name=f"compliance-mutant-{mutant.id}-{worker_id_suffix}",
-            )
-        except Exception as exc:  # a mutant the stack cannot plan proves nothing: report it
-            return mutant, [], f"plan failed: {str(exc)[-300:]}"
-        report = compliance.run_gates(plan)
-        first = next(
-            (report.features[f].failures[0] for f in report.failed if report.features[f].failures), ""
+    """One fresh plan of the mutated stack per mutant (xdist spreads them over the workers); the working
+    copy is initialised once per worker and reused, since mutants edit resources only."""
+    stack = mutants.mutated_copy(mutant, tmp_path / mutant.id)
+    plan = compliance.plan_env(
+        mutant.env,
+        local_aws_plans_only,
+        lambda_artifacts,
+        source=stack,
+        name=f"compliance-mutants-{worker_id_suffix}",
+        reuse_init=True,
+    )
+    report = compliance.run_gates(plan)
+    first = next((report.features[f].failures[0] for f in report.failed if report.features[f].failures), "")
+    assert report.failed == [mutant.feature], (
+        f"{mutant.id} ({mutant.description}): expected only {mutant.feature} to fail, "
+        f"failed: {report.failed or 'none'} {first}"
+    )
+
+
+BOOTSTRAP_REPOSITORY = "example-org/github-lakehouse"  # plans the CI roles too
+
+
+def test_bootstrap_gates_pass_and_each_bootstrap_mutant_is_caught_by_its_feature_only(
+    gates_ready: None, local_aws_plans_only: str, worker_id_suffix: str, tmp_path: Path
+) -> None:
+    directory = compliance.bootstrap_features_dir()
+    plan = compliance.plan_bootstrap(
+        local_aws_plans_only,
+        name=f"compliance-bootstrap-{worker_id_suffix}",
+        github_repository=BOOTSTRAP_REPOSITORY,
+    )
+    report = compliance.run_gates(plan, directory)
+    print(report.summary())
+    assert report.ok, report.output[-4000:]
+    assert len(report.features) == len(list(directory.glob("*.feature"))) + len(plan_checks.CHECKS)
+
+    missed = []
+    for mutant in mutants.BOOTSTRAP_MUTANTS:
+        source = mutants.mutated_copy(mutant, tmp_path / mutant.id)
+        plan = compliance.plan_bootstrap(
+            local_aws_plans_only,
+            source=source,
+            name=f"compliance-mutant-{mutant.id}-{worker_id_suffix}",
+            github_repository=BOOTSTRAP_REPOSITORY,
         )
-        return mutant, report.failed, first
-
-    with tempfile.TemporaryDirectory(prefix="mutants-") as tmp, ThreadPoolExecutor(max_workers=2) as pool:
-        outcomes = list(pool.map(lambda m: run(m, Path(tmp)), mutants.MUTANTS))
-
-    rows, missed = [], []
-    for mutant, failed, first in outcomes:
-        caught = failed == [mutant.feature]
-        if not caught:
-            missed.append(
-                f"{mutant.id}: expected only {mutant.feature} to fail, failed: {failed or 'none'} {first}"
-            )
-        verdict = "caught" if caught else "MISSED"
-        rows.append(f"  {verdict:<7} {mutant.id:<24} {mutant.feature:<23} {mutant.description}")
-    caught_n = len(outcomes) - len(missed)
-    print(f"\nmutants caught by their feature only: {caught_n}/{len(outcomes)}")
-    print(f"  {'result':<7} {'mutant':<24} {'feature':<23} mutation")
-    print("\n".join(rows))
+        failed = compliance.run_gates(plan, directory).failed
+        verdict = "caught" if failed == [mutant.feature] else "MISSED"
+        print(f"  {verdict:<7} {mutant.id:<30} {mutant.description}")
+        if failed != [mutant.feature]:
+            missed.append(f"{mutant.id}: expected only {mutant.feature} to fail, failed: {failed or 'none'}")
     assert not missed, "\n".join(missed)

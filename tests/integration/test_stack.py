@@ -15,6 +15,18 @@ from harness.targets.environment import Deployment
 pytestmark = [pytest.mark.toolchain, pytest.mark.integration, pytest.mark.xdist_group("deployed")]
 
 LAKE = ("raw", "silver", "gold")
+# Actions AWS grants only on Resource "*": metrics (scoped by a namespace condition) and X-Ray traces.
+NO_RESOURCE_LEVEL_PERMISSION = [
+    {"cloudwatch:PutMetricData"},
+    {"xray:PutTraceSegments", "xray:PutTelemetryRecords"},
+]
+KEY_USE_ACTIONS = {
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:GenerateDataKey",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+}
 
 
 def _statements(policy: str) -> list[dict[str, Any]]:
@@ -164,7 +176,9 @@ def test_each_role_is_least_privilege(deployment: Deployment, function: str) -> 
         assert stmt["Effect"] == "Allow"
         assert not any("*" in a for a in _as_list(stmt["Action"])), stmt
         if "*" in _as_list(stmt["Resource"]):  # only where AWS has no resource-level permission
-            assert _as_list(stmt["Action"]) == ["cloudwatch:PutMetricData"] and "Condition" in stmt, stmt
+            assert set(_as_list(stmt["Action"])) in NO_RESOURCE_LEVEL_PERMISSION, stmt
+            if _as_list(stmt["Action"]) == ["cloudwatch:PutMetricData"]:
+                assert "Condition" in stmt, stmt
     actions = {a for s in doc["Statement"] for a in _as_list(s["Action"])}
     resources = {r for s in doc["Statement"] for r in _as_list(s["Resource"])}
     names = deployment.outputs["bucket_names"]
@@ -196,10 +210,56 @@ def test_schedules_invoke_the_functions(deployment: Deployment) -> None:
 
 def test_log_groups_retain_and_encrypt(deployment: Deployment) -> None:
     logs = deployment.client("logs")
-    for fn in deployment.outputs["function_names"].values():
-        (group,) = logs.describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{fn}")["logGroups"]
-        assert group["retentionInDays"] == 30  # dev default
-        assert group["kmsKeyId"] == deployment.outputs["kms_key_arn"]
+    names = [f"/aws/lambda/{fn}" for fn in deployment.outputs["function_names"].values()]
+    for name in [*names, deployment.outputs["trail_log_group"]]:
+        (group,) = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+        assert group["retentionInDays"] == 30, name  # envs/dev.tfvars; prod keeps 365 (gated)
+        assert group["kmsKeyId"] == deployment.outputs["kms_key_arn"], name
+
+
+@pytest.mark.parametrize("function", ["ingest", "silver", "gold"])
+def test_functions_trace_with_xray_and_encrypt_their_environment(
+    deployment: Deployment, function: str
+) -> None:
+    conf = deployment.client("lambda").get_function(
+        FunctionName=deployment.outputs["function_names"][function]
+    )["Configuration"]
+    assert conf["TracingConfig"] == {"Mode": "Active"}
+    assert conf["KMSKeyArn"] == deployment.outputs["kms_key_arn"]
+    iam, role = deployment.client("iam"), conf["Role"].rsplit("/", 1)[1]
+    (name,) = iam.list_role_policies(RoleName=role)["PolicyNames"]
+    doc = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+    doc = json.loads(doc) if isinstance(doc, str) else doc
+    granted = {a for s in doc["Statement"] for a in _as_list(s["Action"])}
+    assert {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "kms:Decrypt"} <= granted
+
+
+def test_topic_and_failure_queue_are_encrypted_with_the_lake_key(deployment: Deployment) -> None:
+    key = deployment.outputs["kms_key_arn"]
+    topic = deployment.client("sns").get_topic_attributes(TopicArn=deployment.outputs["alarm_topic_arn"])
+    assert topic["Attributes"]["KmsMasterKeyId"] == key
+    sqs = deployment.client("sqs")
+    url = sqs.get_queue_url(QueueName=deployment.outputs["failure_queue_arn"].rsplit(":", 1)[1])["QueueUrl"]
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attrs["KmsMasterKeyId"] == key
+    assert attrs.get("SqsManagedSseEnabled", "false") == "false"
+
+
+def test_key_policy_conditions_every_statement(deployment: Deployment) -> None:
+    kms, key = deployment.client("kms"), deployment.outputs["kms_key_arn"]
+    statements = _statements(kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"])
+    by_sid = {s["Sid"]: s for s in statements}
+    for stmt in statements:
+        assert stmt["Effect"] == "Allow" and stmt.get("Condition"), stmt
+        assert not any(a.endswith("*") for a in _as_list(stmt["Action"])), stmt
+    admin = by_sid["AccountAdministersKey"]
+    assert not KEY_USE_ACTIONS & set(_as_list(admin["Action"])), (
+        "administering the key must not mean using it"
+    )
+    via = by_sid["AccountUsesKeyThroughLakeServices"]["Condition"]["StringEquals"]["kms:ViaService"]
+    assert sorted(_as_list(via)) == sorted(
+        f"{s}.us-east-1.amazonaws.com" for s in ("s3", "sqs", "sns", "lambda")
+    )
 
 
 def test_alarms_watch_ingest_errors_and_transform_failures(deployment: Deployment) -> None:
@@ -231,6 +291,62 @@ def test_trail_validates_and_records_lake_data_events(deployment: Deployment) ->
     selectors = ct.get_event_selectors(TrailName=trail["Name"])["EventSelectors"]
     values = {v for s in selectors for d in s["DataResources"] for v in d["Values"]}
     assert values == {f"arn:aws:s3:::{deployment.outputs['bucket_names'][r]}/" for r in LAKE}
+
+
+def test_trail_covers_all_regions_and_delivers_to_encrypted_logs(deployment: Deployment) -> None:
+    ct, logs, iam = deployment.client("cloudtrail"), deployment.client("logs"), deployment.client("iam")
+    (trail,) = ct.describe_trails(trailNameList=[deployment.outputs["trail_name"]])["trailList"]
+    assert trail["IsMultiRegionTrail"] is True
+    assert trail["IncludeGlobalServiceEvents"] is True
+    (group,) = logs.describe_log_groups(logGroupNamePrefix=deployment.outputs["trail_log_group"])["logGroups"]
+    group_arn = group["arn"].removesuffix(":*")  # AWS lists it with ":*", the provider without
+    assert trail["CloudWatchLogsLogGroupArn"] == f"{group_arn}:*"
+    role = iam.get_role(RoleName=trail["CloudWatchLogsRoleArn"].rsplit("/", 1)[1])["Role"]
+    trust = role["AssumeRolePolicyDocument"]
+    trust = json.loads(trust) if isinstance(trust, str) else trust
+    (assume,) = trust["Statement"]
+    assert assume["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+    assert assume["Condition"]["StringEquals"]["aws:SourceArn"] == trail["TrailARN"]
+    (name,) = iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]
+    doc = iam.get_role_policy(RoleName=role["RoleName"], PolicyName=name)["PolicyDocument"]
+    doc = json.loads(doc) if isinstance(doc, str) else doc
+    (stmt,) = doc["Statement"]
+    assert sorted(_as_list(stmt["Action"])) == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert _as_list(stmt["Resource"]) == [f"{group_arn}:log-stream:*"]
+
+
+def test_security_metric_filters_raise_alarms(deployment: Deployment) -> None:
+    logs, cw = deployment.client("logs"), deployment.client("cloudwatch")
+    filters = {
+        f["filterName"]: f
+        for f in logs.describe_metric_filters(logGroupName=deployment.outputs["trail_log_group"])[
+            "metricFilters"
+        ]
+    }
+    trail, names = deployment.outputs["trail_name"], deployment.outputs["bucket_names"]
+    namespace = f"Lakehouse/Security/{deployment.env}"
+    expected = {
+        "unauthorized-api-calls": ("UnauthorizedApiCalls", ['"*UnauthorizedOperation"', '"AccessDenied*"']),
+        "lake-bucket-policy-changes": (
+            "LakeBucketPolicyChanges",
+            ['"PutBucketPolicy"', '"PutBucketAcl"', *(f'"{names[r]}"' for r in names)],
+        ),
+        "lake-key-changes": (
+            "LakeKeyChanges",
+            ['"ScheduleKeyDeletion"', '"PutKeyPolicy"', f'"{deployment.outputs["kms_key_arn"]}"'],
+        ),
+    }
+    assert sorted(filters) == sorted(f"{trail}-{k}" for k in expected)
+    alarms = {a["AlarmName"]: a for a in cw.describe_alarms(AlarmNamePrefix=f"{trail}-")["MetricAlarms"]}
+    for suffix, (metric, fragments) in expected.items():
+        f = filters[f"{trail}-{suffix}"]
+        (transform,) = f["metricTransformations"]
+        assert (transform["metricNamespace"], transform["metricName"]) == (namespace, metric)
+        assert all(fragment in f["filterPattern"] for fragment in fragments), f["filterPattern"]
+        alarm = alarms[f"{trail}-{suffix}"]
+        assert (alarm["Namespace"], alarm["MetricName"], alarm["Threshold"]) == (namespace, metric, 1.0)
+        assert alarm["AlarmActions"] == [deployment.outputs["alarm_topic_arn"]]
+    assert deployment.outputs["security_alarms"] == {k.replace("-", "_"): f"{trail}-{k}" for k in expected}
 
 
 def test_default_tags_reach_resources(deployment: Deployment) -> None:

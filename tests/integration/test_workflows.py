@@ -210,3 +210,67 @@ def test_verify_report_lists_each_phase(tmp_path: Path) -> None:
     assert "| unit | FAILED | 1.0 | 2.5 | 1 \\| failed |" in text
     assert "Wall time: 3.0 s (phases add up to 3.5 s; overlapping lanes)." in text
     assert "Critical path: lint -> unit." in text
+
+
+# --- CI policy: OIDC only, least permissions, SHA-pinned actions (harness.gates.workflow_policy) ----------
+
+
+def test_workflows_reach_aws_by_oidc_only_with_least_permissions_and_pinned_actions() -> None:
+    from harness.gates import workflow_policy
+
+    assert len(workflow_policy.policy_files()) == len(WORKFLOWS) + 1  # + the setup composite action
+    assert workflow_policy.check() == []
+
+
+VIOLATING = """\
+name: violating
+on: push
+permissions: write-all
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    env:
+      AWS_ACCESS_KEY_ID: ${{ secrets.AWS_ACCESS_KEY_ID }}
+    steps:
+      - uses: actions/checkout@v4
+      - uses: aws-actions/configure-aws-credentials@7474bc4690e29a8392af63c5b98e7449536d5c3a
+        with:
+          aws-secret-access-key: ${{ secrets.KEY }}
+          aws-region: us-east-1
+  lint:
+    runs-on: ubuntu-latest
+    permissions:
+      id-token: write
+    steps:
+      - uses: actions/setup-python@a26af69
+"""
+
+
+def test_the_workflow_policy_catches_each_violation(tmp_path: Path) -> None:
+    from harness.gates import workflow_policy
+
+    wf = tmp_path / ".github" / "workflows" / "violating.yml"
+    wf.parent.mkdir(parents=True)
+    wf.write_text(VIOLATING, encoding="utf-8")
+    found = "\n".join(workflow_policy.check(tmp_path))
+    assert "(AWS_ACCESS_KEY_ID)" in found and "(aws-secret-access-key)" in found
+    assert "`actions/checkout@v4` is not pinned" in found
+    assert "`actions/setup-python@a26af69` is not pinned" in found  # a short SHA is no pin
+    assert "configure-aws-credentials without role-to-assume" in found
+    assert "workflow-level permissions must be {}" in found
+    assert "job deploy declares no permissions" in found
+    assert "job lint asks for id-token: write but assumes no AWS role" in found
+    assert len(found.splitlines()) == 8, found
+
+
+def test_a_composite_action_with_a_tag_pinned_action_is_caught(tmp_path: Path) -> None:
+    from harness.gates import workflow_policy
+
+    action = tmp_path / ".github" / "actions" / "setup" / "action.yml"
+    action.parent.mkdir(parents=True)
+    action.write_text(
+        "name: setup\nruns:\n  using: composite\n  steps:\n    - uses: actions/cache@v4\n", encoding="utf-8"
+    )
+    assert workflow_policy.check(tmp_path) == [
+        f"{action}: step 1: `actions/cache@v4` is not pinned to a full commit SHA"
+    ]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = ["README.md", "docs/runbook.md", "docs/architecture.md"]
+DOCS = ["README.md", "docs/runbook.md", "docs/architecture.md", "docs/fidelity.md", "docs/security.md"]
 MAKE = re.compile(r"\bmake ((?:[\w%<>.-]+)(?: +[A-Z_]+=\S+)*)")
 MODULE = re.compile(r"python -m (harness(?:\.\w+)+)")
 # Paths under these roots, as the docs write them in backticks or tables.

@@ -18,12 +18,12 @@ from sqlglot import exp
 
 from . import partitions as parts_mod
 from . import sql as sqlmod
-from . import textserde
+from . import textserde, translate
 from . import view_sql as views_sql
 from . import views as views_mod
 from . import writers as unload_mod
 from .catalog import PARQUET_INPUT, PARQUET_OUTPUT, PARQUET_SERDE, GlueCatalog, TableDef
-from .errors import DATA_ERROR, INTERNAL_ERROR, SYSTEM, QueryFailed, not_supported
+from .errors import DATA_ERROR, INTERNAL_ERROR, SYSTEM, USER_ERROR, QueryFailed, not_supported
 from .information_schema import INFORMATION_SCHEMA, SCHEMA_TABLES, information_schema_rows
 from .results import ResultSet, build
 from .s3io import AwsConfig, S3Io, split_uri
@@ -131,18 +131,24 @@ class _Session:
         self.con = duckdb.connect(config={"threads": engine.threads})
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("SET integer_division = true")  # Trino's integer / integer is integer
-        for macro in sqlmod.MACROS:
-            self.con.execute(macro)
+        self._macros: set[str] = set()  # translation macros defined on this connection
         self.fs = self.s3.duckdb_filesystem(self._count)
         self.con.register_filesystem(self.fs)
         self._tables: dict[tuple[str, str], TableDef] = {}
         self._views = 0
+        self._schema: dict[str, dict[str, str]] = {}  # view -> column -> DuckDB type, for the translation
         self.planning = 0.0  # seconds spent resolving tables, views and partitions
         self._view_depth = 0
 
     def close(self) -> None:
         self.con.close()
         self.fs.close()
+
+    def _translate(self, node: exp.Expression) -> str:
+        """DuckDB SQL for an Athena expression, with the macros it calls defined on this connection."""
+        text = sqlmod.to_duckdb(node, self._schema)
+        translate.install(self.con, text, self._macros)
+        return text
 
     def _run_sql(self, sql: str) -> duckdb.DuckDBPyConnection:
         if self.engine.trace is not None:
@@ -161,6 +167,7 @@ class _Session:
     def run(self) -> Outcome:
         text = sqlmod.bind_parameters(self.req.sql, self.req.parameters)
         ast = sqlmod.parse_statement(text)
+        translate.check_functions(text)
         try:
             if isinstance(ast, exp.Query):
                 return self._select(ast)
@@ -208,6 +215,8 @@ class _Session:
                         self._run_sql(
                             f'CREATE TEMP VIEW "{view}" AS {self._reader_sql(table, partitions, view)}'
                         )
+                        columns = [*table.columns, *table.partition_keys]
+                        self._schema[view] = {c.name: c.type.duckdb() for c in columns}
                 sqlmod.replace_table(ref, view)
             sqlmod.strip_db_qualifiers(ast, refs)
         finally:
@@ -228,7 +237,7 @@ class _Session:
         sqlmod.name_outputs(query)
         names = [c["name"] for c in doc.get("columns", [])]
         columns = f"({', '.join(_quote_ident(n) for n in names)})" if names else ""
-        self._run_sql(f'CREATE TEMP VIEW "{view}"{columns} AS {sqlmod.to_duckdb(query)}')
+        self._run_sql(f'CREATE TEMP VIEW "{view}"{columns} AS {self._translate(query)}')
 
     def _information_schema(self, name: str, view: str) -> None:
         rows = information_schema_rows(self.catalog.glue, name)
@@ -248,7 +257,7 @@ class _Session:
         conjuncts = sqlmod.partition_conjuncts(ref, {k.name for k in keys}) if keys else []
         if not conjuncts:
             return None
-        condition = sqlmod.to_duckdb(exp.and_(*conjuncts))
+        condition = self._translate(exp.and_(*conjuncts))
 
         def prune(candidates: list[tuple[str, ...]]) -> list[int]:
             data = {"__idx": list(range(len(candidates)))}
@@ -373,7 +382,7 @@ class _Session:
     def _select(self, ast: exp.Query) -> Outcome:
         self._bind_tables(ast)
         sqlmod.name_outputs(ast)
-        cur = self._run_sql(sqlmod.to_duckdb(ast))
+        cur = self._run_sql(self._translate(ast))
         desc = cur.description or []
         rows = cur.fetchall()
         result = build([d[0] for d in desc], [d[1] for d in desc], rows)
@@ -385,7 +394,7 @@ class _Session:
 
     def _query_relation(self, query: exp.Expression) -> tuple[str, list[str], list[Any]]:
         self._bind_tables(query)
-        text = sqlmod.to_duckdb(query)
+        text = self._translate(query)
         rel = self.con.sql(text)
         return text, list(rel.columns), list(rel.types)
 
@@ -640,6 +649,17 @@ class _Session:
             return QueryFailed("Query cancelled by user", state="CANCELLED")
         msg = str(e).split("\n")[0]
         msg = re.sub(r"^[A-Za-z ]+Error: ", "", msg)
+        m = _RAISED.match(msg)
+        if m:  # raised by a translation macro in Trino's words
+            data = m.group(1) in ("INVALID_FUNCTION_ARGUMENT", "DIVISION_BY_ZERO")
+            return QueryFailed(msg, error_type=DATA_ERROR if data else USER_ERROR)
+        for pattern, name in _DUCKDB_ERROR_NAMES:
+            if pattern.search(msg):
+                return QueryFailed(
+                    f"{name}: {msg}", error_type=DATA_ERROR if name != "TYPE_MISMATCH" else USER_ERROR
+                )
+        if msg.startswith("Division by zero"):
+            return QueryFailed("DIVISION_BY_ZERO: Division by zero", error_type=DATA_ERROR)
         m = re.search(r'Referenced column "([^"]+)" not found|does not have a column named "([^"]+)"', msg)
         if m:
             col = m.group(1) or m.group(2)
@@ -657,6 +677,8 @@ class _Session:
             r"No function matches|explicit cast|Cannot compare|Cannot mix", msg
         ):
             return QueryFailed(f"TYPE_MISMATCH: line 1:1: {msg}")
+        if isinstance(e, duckdb.ConversionException) and "out of range for the destination type" in msg:
+            return QueryFailed(f"NUMERIC_VALUE_OUT_OF_RANGE: {msg}", error_type=DATA_ERROR)
         if isinstance(e, duckdb.ConversionException):
             return QueryFailed(f"INVALID_CAST_ARGUMENT: {msg}", error_type=DATA_ERROR)
         if isinstance(e, duckdb.OutOfRangeException):
@@ -672,6 +694,34 @@ class _Session:
         if isinstance(e, duckdb.BinderException | duckdb.CatalogException):
             return QueryFailed(f"SYNTAX_ERROR: line 1:1: {msg}")
         return QueryFailed(f"GENERIC_INTERNAL_ERROR: {msg}", category=SYSTEM, error_type=INTERNAL_ERROR)
+
+
+# DuckDB's messages for failures Trino reports under these names.
+_DUCKDB_ERROR_NAMES = [
+    (re.compile(p), name)
+    for p, name in (
+        (r"^Could not choose a best candidate function for the function call \"[-+*/%]", "TYPE_MISMATCH"),
+        (r"^Could not convert string '.*' to (INT|BIGINT|DOUBLE|DECIMAL|BOOL)", "INVALID_CAST_ARGUMENT"),
+        (r"^Type DOUBLE with value .* can't be cast", "INVALID_CAST_ARGUMENT"),
+        (r"must appear in the GROUP BY clause", "EXPRESSION_NOT_AGGREGATE"),
+        (r"^Referenced table \"[^\"]+\" not found", "COLUMN_NOT_FOUND"),
+        (r"^ORDER term out of range", "INVALID_COLUMN_REFERENCE"),
+        (r"^Could not find key \"[^\"]+\" in struct", "INVALID_COLUMN_REFERENCE"),
+        (r"^Could not parse string \".*\" according to format specifier", "INVALID_FUNCTION_ARGUMENT"),
+        (r"^Epoch seconds out of range", "INVALID_FUNCTION_ARGUMENT"),
+        (r"^Invalid UTF8 Codepoint", "INVALID_FUNCTION_ARGUMENT"),
+        (r"^Map keys must be unique", "INVALID_FUNCTION_ARGUMENT"),
+        (
+            r"^(missing \]|missing \)|invalid escape|bad repetition|invalid character class)",
+            "INVALID_FUNCTION_ARGUMENT",
+        ),
+        (r"^TRY can not be used in combination with a volatile function", "NOT_SUPPORTED"),
+        (r"^Unknown TimeZone '[+-]\d", "NOT_SUPPORTED"),  # a literal with an offset: DuckDB keeps no zone
+    )
+]
+
+# Error names the translation macros raise with DuckDB's error(); they pass through as Athena's.
+_RAISED = re.compile(r"^(NOT_SUPPORTED|INVALID_FUNCTION_ARGUMENT|DIVISION_BY_ZERO|INVALID_CAST_ARGUMENT): ")
 
 
 @dataclass(frozen=True)

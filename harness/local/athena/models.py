@@ -19,6 +19,7 @@ from typing import Any
 
 import duckdb
 
+from . import athena_rules
 from .engine import Engine, Outcome, QueryRequest, classify
 from .errors import INTERNAL_ERROR, RESULT_WRITE_ERROR, SYSTEM, AthenaApiError, QueryFailed
 from .layer import AthenaLayer
@@ -333,6 +334,7 @@ class AthenaBackend:
                 qe.connection = con
 
         try:
+            athena_rules.check(req.sql)  # what Athena itself refuses, whichever engine runs the query
             outcome = self.layer.execute(req, attach)
             qe.engine_done = time.time()
             qe.data_scanned = outcome.data_scanned

@@ -15,11 +15,13 @@ from .responses import dispatch
 from .s3io import AwsConfig
 
 ENGINES = ("duckdb", "trino")
+# Athena engine v3 is Trino: the faithful engine is the default, DuckDB the fast opt-in.
+DEFAULT_ENGINE = "trino"
 
 
 def engine_choice(explicit: str | None = None) -> str:
-    """The query engine: the argument, else $LAKEHOUSE_ATHENA_ENGINE, else DuckDB (docs/architecture.md)."""
-    name = (explicit or os.environ.get("LAKEHOUSE_ATHENA_ENGINE", "") or "duckdb").strip().lower()
+    """The query engine: the argument, else $LAKEHOUSE_ATHENA_ENGINE, else Trino (docs/athena-engines.md)."""
+    name = (explicit or os.environ.get("LAKEHOUSE_ATHENA_ENGINE", "") or DEFAULT_ENGINE).strip().lower()
     if name not in ENGINES:
         raise ValueError(f"LAKEHOUSE_ATHENA_ENGINE={name!r}: choose one of {', '.join(ENGINES)}")
     return name

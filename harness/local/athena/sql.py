@@ -6,21 +6,14 @@ from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
+from sqlglot.errors import ErrorLevel, ParseError, TokenError, UnsupportedError
 from sqlglot.tokens import TokenType
 
+from . import translate
 from .errors import QueryFailed
 
 READ = "athena"
 WRITE = "duckdb"
-
-# DuckDB macros that give Trino's semantics where DuckDB's built-ins differ.
-MACROS = (
-    # Trino: NULL for invalid JSON and for objects/arrays; DuckDB's ->> errors / returns the JSON text.
-    # json_value is NULL for non-scalars and TRY makes invalid JSON NULL: one parse of the document
-    # per call (a json_valid + json_type + extract chain parsed it three times).
-    "CREATE OR REPLACE MACRO __la_json_extract_scalar(j, p) AS (TRY(json_value(j, p)) ->> '$')",
-)
 
 
 def warm_up() -> None:
@@ -215,5 +208,10 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def to_duckdb(node: exp.Expression) -> str:
-    return node.copy().transform(_rewrite).sql(dialect=WRITE)
+def to_duckdb(node: exp.Expression, schema: dict[str, dict[str, str]] | None = None) -> str:
+    """DuckDB SQL with Trino's semantics; `schema` types the engine's views (view -> column -> type)."""
+    tree = translate.translate(node.copy(), schema)
+    try:
+        return tree.transform(_rewrite).sql(dialect=WRITE, unsupported_level=ErrorLevel.RAISE)
+    except UnsupportedError as e:  # sqlglot would otherwise drop what DuckDB cannot say, silently
+        raise QueryFailed(f"NOT_SUPPORTED: {e} (not supported by the local Athena engine)") from None

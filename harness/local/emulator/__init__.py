@@ -21,6 +21,8 @@ GAPS: tuple[str, ...] = (
     "s3_secure_transport",
     "s3_delete_marker_dispose",
     "glue_column_statistics",
+    "sqs_kms_sse",
+    "iam_aws_managed_policies",
 )
 
 

@@ -1,6 +1,11 @@
 variable "env" {
   description = "Environment name; the database is lakehouse_<env> (hyphens become underscores)."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.env))
+    error_message = "env must be 3-32 lowercase letters, digits and hyphens, starting with a letter."
+  }
 }
 
 variable "raw_bucket" {

@@ -16,6 +16,11 @@ variable "kms_key_arn" {
 variable "log_retention_days" {
   description = "Retention of the Lambda log groups, in days."
   type        = number
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of the values CloudWatch Logs accepts."
+  }
 }
 
 variable "function_names" {
@@ -32,6 +37,11 @@ variable "alarm_email" {
   description = "Optional e-mail subscribed to the alarm topic."
   type        = string
   default     = ""
+
+  validation {
+    condition     = var.alarm_email == "" || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
+    error_message = "alarm_email must be empty or an e-mail address."
+  }
 }
 
 variable "metrics_namespace" {

@@ -10,7 +10,7 @@ locals {
     "athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults",
     "athena:StopQueryExecution", "athena:GetWorkGroup",
   ]
-  token_parameter_arn = "arn:${var.partition}:ssm:${var.region}:${var.account_id}:parameter/${trimprefix(var.github_token_parameter, "/")}"
+  token_parameter_arn = "arn:${var.partition}:ssm:${var.region}:${var.account_id}:parameter/${trimprefix(var.github.token_parameter, "/")}"
 }
 
 data "aws_iam_policy_document" "assume_lambda" {
@@ -24,16 +24,16 @@ data "aws_iam_policy_document" "assume_lambda" {
 }
 
 resource "aws_iam_role" "function" {
-  for_each = var.function_names
+  for_each = var.functions
 
-  name               = "${each.value}-role"
+  name               = "${each.value.name}-role"
   assume_role_policy = data.aws_iam_policy_document.assume_lambda.json
 }
 
 resource "aws_iam_role_policy" "function" {
-  for_each = var.function_names
+  for_each = var.functions
 
-  name = "${each.value}-least-privilege"
+  name = "${each.value.name}-least-privilege"
   role = aws_iam_role.function[each.key].id
   policy = {
     ingest = data.aws_iam_policy_document.ingest.json
@@ -44,7 +44,7 @@ resource "aws_iam_role_policy" "function" {
 
 # Statements every function needs: its own log group, its metrics namespace, the failure queue, the key.
 data "aws_iam_policy_document" "common" {
-  for_each = var.function_names
+  for_each = var.functions
 
   statement {
     sid       = "OwnLogGroup"
@@ -70,6 +70,13 @@ data "aws_iam_policy_document" "common" {
     resources = [aws_sqs_queue.failures.arn]
   }
 
+  # X-Ray has no resource-level permissions for these two actions: "*" is the only resource AWS accepts.
+  statement {
+    sid       = "XRayTracing"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+
   statement {
     sid       = "LakeKey"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
@@ -83,20 +90,20 @@ data "aws_iam_policy_document" "ingest" {
   statement {
     sid       = "WriteBronzeAndQuarantine"
     actions   = ["s3:PutObject"]
-    resources = ["${var.bucket_arns["raw"]}/github/events/*", "${var.bucket_arns["raw"]}/github/quarantine/*"]
+    resources = ["${var.buckets["raw"].arn}/github/events/*", "${var.buckets["raw"].arn}/github/quarantine/*"]
   }
 
   statement {
     sid       = "PollState"
     actions   = ["s3:GetObject", "s3:PutObject"]
-    resources = ["${var.bucket_arns["raw"]}/_state/ingest/*"]
+    resources = ["${var.buckets["raw"].arn}/_state/ingest/*"]
   }
 
   # Without ListBucket a missing state object reads as AccessDenied instead of NoSuchKey.
   statement {
     sid       = "ListOwnPrefixes"
     actions   = ["s3:ListBucket"]
-    resources = [var.bucket_arns["raw"]]
+    resources = [var.buckets["raw"].arn]
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
@@ -105,7 +112,7 @@ data "aws_iam_policy_document" "ingest" {
   }
 
   dynamic "statement" {
-    for_each = var.github_token_parameter == "" ? [] : [1]
+    for_each = var.github.token_parameter == "" ? [] : [1]
     content {
       sid       = "GitHubToken"
       actions   = ["ssm:GetParameter"]
@@ -114,11 +121,11 @@ data "aws_iam_policy_document" "ingest" {
   }
 
   dynamic "statement" {
-    for_each = var.github_token_secret_arn == "" ? [] : [1]
+    for_each = var.github.token_secret_arn == "" ? [] : [1]
     content {
       sid       = "GitHubTokenSecret"
       actions   = ["secretsmanager:GetSecretValue"]
-      resources = [var.github_token_secret_arn]
+      resources = [var.github.token_secret_arn]
     }
   }
 }
@@ -129,7 +136,7 @@ data "aws_iam_policy_document" "silver" {
   statement {
     sid       = "AthenaWorkgroup"
     actions   = local.athena_query_actions
-    resources = [var.athena_workgroup_arn]
+    resources = [var.athena.workgroup_arn]
   }
 
   statement {
@@ -144,37 +151,37 @@ data "aws_iam_policy_document" "silver" {
   statement {
     sid       = "ReadBronze"
     actions   = ["s3:GetObject"]
-    resources = ["${var.bucket_arns["raw"]}/github/events/*"]
+    resources = ["${var.buckets["raw"].arn}/github/events/*"]
   }
 
   statement {
     sid       = "ListBronze"
     actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
-    resources = [var.bucket_arns["raw"]]
+    resources = [var.buckets["raw"].arn]
   }
 
   statement {
     sid       = "WriteSilverAndWatermark"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
-    resources = ["${var.bucket_arns["silver"]}/github/events_silver/*", "${var.bucket_arns["silver"]}/_state/silver/*"]
+    resources = ["${var.buckets["silver"].arn}/github/events_silver/*", "${var.buckets["silver"].arn}/_state/silver/*"]
   }
 
   statement {
     sid       = "ListSilver"
     actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
-    resources = [var.bucket_arns["silver"]]
+    resources = [var.buckets["silver"].arn]
   }
 
   statement {
     sid       = "AthenaResults"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
-    resources = ["arn:${var.partition}:s3:::${var.athena_results_prefix}/*"]
+    resources = ["arn:${var.partition}:s3:::${var.athena.results_prefix}/*"]
   }
 
   statement {
     sid       = "AthenaResultsBucket"
     actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
-    resources = [var.bucket_arns["logs"]]
+    resources = [var.buckets["logs"].arn]
   }
 }
 
@@ -184,7 +191,7 @@ data "aws_iam_policy_document" "gold" {
   statement {
     sid       = "AthenaWorkgroup"
     actions   = local.athena_query_actions
-    resources = [var.athena_workgroup_arn]
+    resources = [var.athena.workgroup_arn]
   }
 
   statement {
@@ -206,30 +213,30 @@ data "aws_iam_policy_document" "gold" {
   statement {
     sid       = "ReadSilver"
     actions   = ["s3:GetObject"]
-    resources = ["${var.bucket_arns["silver"]}/github/events_silver/*"]
+    resources = ["${var.buckets["silver"].arn}/github/events_silver/*"]
   }
 
   statement {
     sid       = "ListSilverAndGold"
     actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
-    resources = [var.bucket_arns["silver"], var.bucket_arns["gold"]]
+    resources = [var.buckets["silver"].arn, var.buckets["gold"].arn]
   }
 
   statement {
     sid       = "WriteGold"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
-    resources = ["${var.bucket_arns["gold"]}/github/events_gold_daily/*"]
+    resources = ["${var.buckets["gold"].arn}/github/events_gold_daily/*"]
   }
 
   statement {
     sid       = "AthenaResults"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
-    resources = ["arn:${var.partition}:s3:::${var.athena_results_prefix}/*"]
+    resources = ["arn:${var.partition}:s3:::${var.athena.results_prefix}/*"]
   }
 
   statement {
     sid       = "AthenaResultsBucket"
     actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
-    resources = [var.bucket_arns["logs"]]
+    resources = [var.buckets["logs"].arn]
   }
 }

@@ -5,22 +5,22 @@ locals {
   }
   function_env = {
     ingest = merge(local.common_env, {
-      RAW_BUCKET     = var.bucket_names["raw"]
-      GITHUB_API_URL = var.github_api_url
-      }, var.github_token_parameter == "" ? {} : {
-      GITHUB_TOKEN_PARAMETER = var.github_token_parameter
-      }, var.github_token_secret_arn == "" ? {} : {
-      GITHUB_TOKEN_SECRET_ARN = var.github_token_secret_arn
+      RAW_BUCKET     = var.buckets["raw"].name
+      GITHUB_API_URL = var.github.api_url
+      }, var.github.token_parameter == "" ? {} : {
+      GITHUB_TOKEN_PARAMETER = var.github.token_parameter
+      }, var.github.token_secret_arn == "" ? {} : {
+      GITHUB_TOKEN_SECRET_ARN = var.github.token_secret_arn
     })
     silver = merge(local.common_env, {
-      RAW_BUCKET       = var.bucket_names["raw"]
-      SILVER_BUCKET    = var.bucket_names["silver"]
-      ATHENA_WORKGROUP = var.athena_workgroup
+      RAW_BUCKET       = var.buckets["raw"].name
+      SILVER_BUCKET    = var.buckets["silver"].name
+      ATHENA_WORKGROUP = var.athena.workgroup
       GLUE_DATABASE    = var.glue_database
     })
     gold = merge(local.common_env, {
-      GOLD_BUCKET      = var.bucket_names["gold"]
-      ATHENA_WORKGROUP = var.athena_workgroup
+      GOLD_BUCKET      = var.buckets["gold"].name
+      ATHENA_WORKGROUP = var.athena.workgroup
       GLUE_DATABASE    = var.glue_database
     })
   }
@@ -33,19 +33,21 @@ resource "aws_sqs_queue" "failures" {
 }
 
 resource "aws_lambda_function" "this" {
-  for_each = var.function_names
+  for_each = var.functions
 
-  function_name    = each.value
+  function_name    = each.value.name
   description      = "GitHub events lakehouse: ${each.key}"
   role             = aws_iam_role.function[each.key].arn
   runtime          = var.runtime
   handler          = "${each.key}.handler"
   filename         = "${var.artifacts_dir}/${each.key}.zip"
   source_code_hash = filebase64sha256("${var.artifacts_dir}/${each.key}.zip")
-  timeout          = var.timeouts[each.key]
-  memory_size      = 256
+  timeout          = each.value.timeout
+  memory_size      = each.value.memory_size
+  # Environment variables at rest under the lake key, not Lambda's AWS-managed one.
+  kms_key_arn = var.kms_key_arn
   # The ingest handler tolerates overlapping polls; the transforms' dedupe is not transactional.
-  reserved_concurrent_executions = var.reserved_concurrency[each.key]
+  reserved_concurrent_executions = each.value.reserved_concurrency
   architectures                  = ["arm64"]
 
   environment {
@@ -54,7 +56,11 @@ resource "aws_lambda_function" "this" {
 
   logging_config {
     log_format = "JSON"
-    log_group  = "/aws/lambda/${each.value}"
+    log_group  = "/aws/lambda/${each.value.name}"
+  }
+
+  tracing_config {
+    mode = var.tracing_mode
   }
 
   depends_on = [aws_iam_role_policy.function]
@@ -62,7 +68,7 @@ resource "aws_lambda_function" "this" {
 
 # Async invocations (the schedules) that still fail after the retries land in the failure queue.
 resource "aws_lambda_function_event_invoke_config" "this" {
-  for_each = var.function_names
+  for_each = var.functions
 
   function_name                = aws_lambda_function.this[each.key].function_name
   maximum_retry_attempts       = 2
@@ -76,22 +82,22 @@ resource "aws_lambda_function_event_invoke_config" "this" {
 }
 
 resource "aws_cloudwatch_event_rule" "schedule" {
-  for_each = var.function_names
+  for_each = var.functions
 
-  name                = "${each.value}-schedule"
+  name                = "${each.value.name}-schedule"
   description         = "Runs the ${each.key} Lambda"
-  schedule_expression = var.schedules[each.key]
+  schedule_expression = each.value.schedule
 }
 
 resource "aws_cloudwatch_event_target" "schedule" {
-  for_each = var.function_names
+  for_each = var.functions
 
   rule = aws_cloudwatch_event_rule.schedule[each.key].name
   arn  = aws_lambda_function.this[each.key].arn
 }
 
 resource "aws_lambda_permission" "schedule" {
-  for_each = var.function_names
+  for_each = var.functions
 
   statement_id  = "AllowEventBridgeSchedule"
   action        = "lambda:InvokeFunction"

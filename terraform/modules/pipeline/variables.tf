@@ -1,16 +1,44 @@
 variable "env" {
-  description = "Environment name."
+  description = "Environment name (LAKEHOUSE_ENV of the functions)."
   type        = string
 }
 
 variable "name_prefix" {
   description = "Prefix of resource names, dp-<env>."
   type        = string
+
+  validation {
+    condition     = can(regex("^dp-[a-z0-9-]+$", var.name_prefix))
+    error_message = "name_prefix must be dp-<env>."
+  }
 }
 
-variable "function_names" {
-  description = "Lambda function names by role (ingest, silver, gold)."
-  type        = map(string)
+variable "functions" {
+  description = "The pipeline's functions by role (ingest, silver, gold): name, schedule, timeout, reserved concurrency (-1: unreserved) and memory."
+  type = map(object({
+    name                 = string
+    schedule             = string
+    timeout              = number
+    reserved_concurrency = optional(number, -1)
+    memory_size          = optional(number, 256)
+  }))
+
+  validation {
+    condition     = toset(keys(var.functions)) == toset(["ingest", "silver", "gold"])
+    error_message = "functions must have exactly the roles ingest, silver and gold (each role's handler is <role>.handler)."
+  }
+  validation {
+    condition     = alltrue([for f in values(var.functions) : f.timeout >= 1 && f.timeout <= 900])
+    error_message = "each function's timeout must be 1-900 seconds (Lambda's limit)."
+  }
+  validation {
+    condition     = alltrue([for f in values(var.functions) : can(regex("^(rate|cron)\\(.+\\)$", f.schedule))])
+    error_message = "each schedule must be an EventBridge rate(...) or cron(...) expression."
+  }
+  validation {
+    condition     = alltrue([for f in values(var.functions) : f.memory_size >= 128 && f.memory_size <= 10240])
+    error_message = "each memory_size must be 128-10240 MB."
+  }
 }
 
 variable "partition" {
@@ -26,6 +54,11 @@ variable "region" {
 variable "account_id" {
   description = "AWS account id."
   type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be 12 digits."
+  }
 }
 
 variable "artifacts_dir" {
@@ -38,19 +71,33 @@ variable "runtime" {
   type        = string
 }
 
+variable "tracing_mode" {
+  description = "X-Ray tracing of the functions: Active samples and records every invocation."
+  type        = string
+  default     = "Active"
+
+  validation {
+    condition     = contains(["Active", "PassThrough"], var.tracing_mode)
+    error_message = "tracing_mode must be Active or PassThrough."
+  }
+}
+
 variable "kms_key_arn" {
-  description = "Lake key (S3 objects, DLQ)."
+  description = "Lake key: S3 objects, the failure queue and the functions' environment variables."
   type        = string
 }
 
-variable "bucket_names" {
-  description = "Bucket names by role (raw, silver, gold, logs)."
-  type        = map(string)
-}
+variable "buckets" {
+  description = "The lake's buckets by role (raw, silver, gold, logs): name and ARN."
+  type = map(object({
+    name = string
+    arn  = string
+  }))
 
-variable "bucket_arns" {
-  description = "Bucket ARNs by role."
-  type        = map(string)
+  validation {
+    condition     = alltrue([for r in ["raw", "silver", "gold", "logs"] : contains(keys(var.buckets), r)])
+    error_message = "buckets must have the roles raw, silver, gold and logs."
+  }
 }
 
 variable "glue_database" {
@@ -61,21 +108,20 @@ variable "glue_database" {
 variable "glue_table_names" {
   description = "Glue table names by layer (bronze, silver, gold)."
   type        = map(string)
+
+  validation {
+    condition     = alltrue([for l in ["bronze", "silver", "gold"] : contains(keys(var.glue_table_names), l)])
+    error_message = "glue_table_names must name the bronze, silver and gold tables."
+  }
 }
 
-variable "athena_workgroup" {
-  description = "Athena workgroup name."
-  type        = string
-}
-
-variable "athena_workgroup_arn" {
-  description = "Athena workgroup ARN."
-  type        = string
-}
-
-variable "athena_results_prefix" {
-  description = "bucket/prefix of Athena query results."
-  type        = string
+variable "athena" {
+  description = "Athena workgroup the transforms query through: name, ARN and the bucket/prefix of its results."
+  type = object({
+    workgroup      = string
+    workgroup_arn  = string
+    results_prefix = string
+  })
 }
 
 variable "log_group_arns" {
@@ -88,49 +134,20 @@ variable "metrics_namespace" {
   type        = string
 }
 
-variable "github_api_url" {
-  description = "Base URL of the GitHub REST API."
-  type        = string
-}
+variable "github" {
+  description = "GitHub API the ingest function polls, and where its optional token lives (an SSM SecureString parameter name or a Secrets Manager secret ARN; empty: unauthenticated)."
+  type = object({
+    api_url          = string
+    token_parameter  = optional(string, "")
+    token_secret_arn = optional(string, "")
+  })
 
-variable "github_token_parameter" {
-  description = "Optional SSM parameter name holding a GitHub token."
-  type        = string
-  default     = ""
-}
-
-variable "github_token_secret_arn" {
-  description = "Optional Secrets Manager secret ARN holding a GitHub token."
-  type        = string
-  default     = ""
-}
-
-variable "reserved_concurrency" {
-  description = "Reserved concurrency per function; 1 for the transforms so two runs never insert the same window at once (-1: unreserved)."
-  type        = map(number)
-  default = {
-    ingest = -1
-    silver = 1
-    gold   = 1
+  validation {
+    condition     = can(regex("^https?://", var.github.api_url))
+    error_message = "github.api_url must be an http(s) URL."
   }
-}
-
-variable "schedules" {
-  description = "EventBridge schedule expression per function."
-  type        = map(string)
-  default = {
-    ingest = "rate(5 minutes)"
-    silver = "cron(15 * * * ? *)" # hourly, after a few ingest polls have landed
-    gold   = "cron(30 1 * * ? *)" # daily, aggregating yesterday
-  }
-}
-
-variable "timeouts" {
-  description = "Lambda timeout in seconds per function."
-  type        = map(number)
-  default = {
-    ingest = 180
-    silver = 900
-    gold   = 900
+  validation {
+    condition     = var.github.token_secret_arn == "" || can(regex("^arn:aws[a-z-]*:secretsmanager:", var.github.token_secret_arn))
+    error_message = "github.token_secret_arn must be a Secrets Manager secret ARN."
   }
 }

@@ -4,6 +4,22 @@ locals {
   bucket_names = { for b in local.all_buckets : b => "dp-${var.env}-${var.account_id}-${b}" }
   bucket_arns  = { for b, name in local.bucket_names : b => "arn:${var.partition}:s3:::${name}" }
   trail_arn    = "arn:${var.partition}:cloudtrail:${var.region}:${var.account_id}:trail/${var.trail_name}"
+
+  # Managing the key, never using it: no Encrypt/Decrypt/GenerateDataKey/ReEncrypt/CreateGrant here.
+  key_admin_actions = [
+    "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias", "kms:DescribeKey", "kms:DisableKey",
+    "kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListGrants", "kms:ListKeyPolicies",
+    "kms:ListKeyRotations", "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:RevokeGrant",
+    "kms:RotateKeyOnDemand", "kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource",
+    "kms:UpdateAlias", "kms:UpdateKeyDescription",
+  ]
+  key_use_actions = [
+    "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo",
+  ]
+  # S3 (lake objects, Athena results), SQS (failure queue), SNS (alarm topic), Lambda (environment).
+  key_via_services = ["s3", "sqs", "sns", "lambda"]
 }
 
 # ---------------------------------------------------------------- KMS: one customer-managed key for the lake
@@ -20,20 +36,69 @@ resource "aws_kms_alias" "lake" {
   target_key_id = aws_kms_key.lake.key_id
 }
 
+# A key policy's Resource is always "*" (the key itself), so every statement is scoped by its
+# principal and a condition instead: the account administers the key but may use it only through the
+# services that encrypt the lake, and each service principal only for this stack's resources.
 data "aws_iam_policy_document" "lake_key" {
-  # The account administers the key; IAM policies then grant each role only what it needs.
   statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
+    sid       = "AccountAdministersKey"
+    actions   = local.key_admin_actions
     resources = ["*"]
     principals {
       type        = "AWS"
       identifiers = ["arn:${var.partition}:iam::${var.account_id}:root"]
     }
+    condition {
+      test     = "StringEquals"
+      variable = "kms:CallerAccount"
+      values   = [var.account_id]
+    }
+  }
+
+  # Roles of the account (the functions, Athena on their behalf) use the key only through these services.
+  statement {
+    sid       = "AccountUsesKeyThroughLakeServices"
+    actions   = local.key_use_actions
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${var.partition}:iam::${var.account_id}:root"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "kms:CallerAccount"
+      values   = [var.account_id]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = [for s in local.key_via_services : "${s}.${var.region}.amazonaws.com"]
+    }
+  }
+
+  # Lambda keeps a grant to decrypt the functions' environment variables.
+  statement {
+    sid       = "LambdaGrantsForEnvironmentEncryption"
+    actions   = ["kms:CreateGrant"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${var.partition}:iam::${var.account_id}:root"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["lambda.${var.region}.amazonaws.com"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "kms:GrantIsForAWSResource"
+      values   = ["true"]
+    }
   }
 
   statement {
-    sid       = "CloudWatchLogsEncryptsLambdaLogs"
+    sid       = "CloudWatchLogsEncryptsLogGroups"
     actions   = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"]
     resources = ["*"]
     principals {
@@ -75,8 +140,14 @@ data "aws_iam_policy_document" "lake_key" {
       type        = "Service"
       identifiers = ["cloudtrail.amazonaws.com"]
     }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceArn"
+      values   = [local.trail_arn]
+    }
   }
 
+  # Alarms publish to the encrypted alarm topic: only this environment's alarms.
   statement {
     sid       = "CloudWatchAlarmsPublishToEncryptedTopic"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
@@ -89,6 +160,11 @@ data "aws_iam_policy_document" "lake_key" {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [var.account_id]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${var.partition}:cloudwatch:${var.region}:${var.account_id}:alarm:dp-${var.env}-*"]
     }
   }
 }

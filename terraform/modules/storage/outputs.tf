@@ -17,3 +17,8 @@ output "kms_alias" {
   description = "Alias of the lake key."
   value       = aws_kms_alias.lake.name
 }
+
+output "buckets" {
+  description = "Buckets by role (raw, silver, gold, logs): name and ARN."
+  value       = { for k in keys(local.bucket_names) : k => { name = aws_s3_bucket.this[k].id, arn = aws_s3_bucket.this[k].arn } }
+}

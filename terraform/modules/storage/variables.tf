@@ -1,6 +1,11 @@
 variable "env" {
   description = "Environment name; part of every bucket name."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.env))
+    error_message = "env must be 3-32 lowercase letters, digits and hyphens, starting with a letter."
+  }
 }
 
 variable "account_id" {
@@ -22,6 +27,11 @@ variable "partition" {
   description = "AWS partition (aws, aws-cn, aws-us-gov)."
   type        = string
   default     = "aws"
+
+  validation {
+    condition     = contains(["aws", "aws-cn", "aws-us-gov"], var.partition)
+    error_message = "partition must be aws, aws-cn or aws-us-gov."
+  }
 }
 
 variable "force_destroy" {
@@ -34,6 +44,11 @@ variable "kms_deletion_window_days" {
   description = "Waiting period before a scheduled key deletion."
   type        = number
   default     = 30
+
+  validation {
+    condition     = var.kms_deletion_window_days >= 7 && var.kms_deletion_window_days <= 30
+    error_message = "kms_deletion_window_days must be between 7 and 30 (KMS's limits)."
+  }
 }
 
 variable "transition_ia_days" {
@@ -46,6 +61,12 @@ variable "transition_glacier_days" {
   description = "Days before lake objects move to GLACIER."
   type        = number
   default     = 180
+
+  validation {
+    # S3 keeps objects in STANDARD_IA at least 30 days before a further transition.
+    condition     = var.transition_glacier_days >= var.transition_ia_days + 30
+    error_message = "transition_glacier_days must be at least 30 days after transition_ia_days."
+  }
 }
 
 variable "expiration_days" {

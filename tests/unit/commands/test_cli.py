@@ -93,3 +93,55 @@ def test_snippet_names_the_environment() -> None:
     snippet = up.pyathena_snippet(state)
     compile(snippet, "<snippet>", "exec")
     assert "endpoint_url='http://127.0.0.1:1234'" in snippet and "'lakehouse_x'" in snippet
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_run_on_an_up_environment_that_does_not_answer_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dead = f"http://127.0.0.1:{_closed_port()}"
+    state = {
+        "env": "up-x",
+        "aws": dead,
+        "athena": dead,
+        "control": dead,
+        "outputs": {},
+        "zips": str(tmp_path),
+    }
+    monkeypatch.setattr(up, "read_up_state", lambda: state)
+    good = tmp_path / "e.jsonl"
+    good.write_text(json.dumps(load_events()[0]) + "\n", encoding="utf-8")
+    assert cli.main(["run", "--events", str(good)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    (line,) = [x for x in err.splitlines() if "error:" in x]
+    assert (
+        line.startswith("[lakehouse] error: the `lakehouse up` local AWS at ") and "does not answer" in line
+    )
+
+
+def test_describe_gives_the_client_environment_of_the_up_target() -> None:
+    state = {
+        "env": "up-x",
+        "pid": 1,
+        "log": "l",
+        "aws": "http://127.0.0.1:1",
+        "athena": "http://127.0.0.1:2",
+        "github": "http://127.0.0.1:3",
+        "outputs": {
+            "bucket_names": {"raw": "r"},
+            "function_names": {"ingest": "i"},
+            "athena_workgroup": "w",
+            "glue_database": "d",
+        },
+    }
+    text = up.describe(state)
+    assert "AWS_ENDPOINT_URL=http://127.0.0.1:1 AWS_ENDPOINT_URL_ATHENA=http://127.0.0.1:2" in text
+    assert up.target_of(state).client_env()["AWS_ENDPOINT_URL_ATHENA"] == "http://127.0.0.1:2"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.gates import compliance, mutants
+from harness.gates import compliance, mutants, plan_checks
 from harness.gates.compliance import ComplianceError
 from harness.gates.mutants import Edit, Mutant, MutationError
 
@@ -105,7 +105,7 @@ def test_no_features_is_an_error(tmp_path: Path) -> None:
 
 
 def test_every_mutant_applies_exactly_once_to_the_real_stack(tmp_path: Path) -> None:
-    features = {p.stem for p in compliance.features_dir().glob("*.feature")}
+    features = {p.stem for p in compliance.features_dir().glob("*.feature")} | set(plan_checks.CHECKS)
     for mutant in mutants.MUTANTS:
         stack = mutants.mutated_copy(mutant, tmp_path / mutant.id)
         assert mutant.feature in features, f"{mutant.id} names no feature file"
@@ -123,3 +123,16 @@ def test_a_mutant_whose_text_is_missing_or_ambiguous_fails_loudly(tmp_path: Path
     with pytest.raises(MutationError, match="expected the text once"):
         mutants.apply_mutant(tmp_path, mutant)
     assert (tmp_path / "main.tf").read_text() == content
+
+
+def test_every_bootstrap_mutant_applies_exactly_once_to_the_real_bootstrap(tmp_path: Path) -> None:
+    features = {p.stem for p in compliance.bootstrap_features_dir().glob("*.feature")}
+    features |= set(plan_checks.CHECKS)
+    for mutant in mutants.BOOTSTRAP_MUTANTS:
+        assert mutant.stack == "bootstrap"
+        stack = mutants.mutated_copy(mutant, tmp_path / mutant.id)
+        assert (stack / "bootstrap").is_dir() and (stack / "modules").is_dir()
+        assert mutant.feature in features, f"{mutant.id} names no bootstrap feature file"
+    assert {m.feature for m in mutants.BOOTSTRAP_MUTANTS} == features
+    ids = [m.id for m in (*mutants.MUTANTS, *mutants.BOOTSTRAP_MUTANTS)]
+    assert len(set(ids)) == len(ids)

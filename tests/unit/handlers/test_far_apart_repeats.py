@@ -19,10 +19,9 @@ from typing import Any
 import gold
 import ingest
 import silver
-from handler_support import ENV, RAW, FakeClock, FakeContext, make_events
-from lakehouse_common.config import IngestConfig
+from handler_support import RAW, FakeClock, FakeContext, make_events
 from lakehouse_common.keys import INGEST_STATE_KEY
-from transform_support import fake_athena, gold_deps, silver_deps
+from transform_support import fake_athena, gold_deps, ingest_deps, silver_deps
 
 from harness.commands.feed import LocalFeed
 from harness.commands.run import push_through
@@ -46,15 +45,7 @@ class InProcessPipeline:
 
     def __init__(self, aws: dict[str, Any], api: FakeGitHub, athena: Any, clock: FakeClock) -> None:
         self.aws, self.athena, self.clock = aws, athena, clock
-        config = IngestConfig.from_env({"LAKEHOUSE_ENV": ENV, "RAW_BUCKET": RAW, "GITHUB_API_URL": api.url})
-        self.ingest = ingest.IngestDeps(
-            config=config,
-            s3=aws["s3"],
-            cloudwatch=aws["cloudwatch"],
-            clock=clock,
-            rng=random.Random(3),
-            settings=ingest.Settings(request_timeout=2.0, reserve_seconds=1.0),
-        )
+        self.ingest = ingest_deps(aws, api, clock)
 
     def reset_ingest_state(self) -> None:
         self.aws["s3"].delete_object(Bucket=RAW, Key=INGEST_STATE_KEY)

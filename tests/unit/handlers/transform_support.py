@@ -57,12 +57,10 @@ def gold_deps(aws: dict[str, Any], athena: Any, clock: Any = None) -> gold.GoldD
     )
 
 
-def ingest_into_bronze(aws: dict[str, Any], api: FakeGitHub, events: list[dict[str, Any]], day: str) -> dict:
-    """Serve ``events`` and run one forced poll filing them under ``day``, like `lakehouse run`."""
-    api.load_events(events)
-    clock = FakeClock()
+def ingest_deps(aws: dict[str, Any], api: FakeGitHub, clock: FakeClock) -> ingest.IngestDeps:
+    """The ingest handler's deps over moto, polling ``api``."""
     config = IngestConfig.from_env({"LAKEHOUSE_ENV": ENV, "RAW_BUCKET": RAW, "GITHUB_API_URL": api.url})
-    deps = ingest.IngestDeps(
+    return ingest.IngestDeps(
         config=config,
         s3=aws["s3"],
         cloudwatch=aws["cloudwatch"],
@@ -70,4 +68,12 @@ def ingest_into_bronze(aws: dict[str, Any], api: FakeGitHub, events: list[dict[s
         rng=random.Random(1),
         settings=ingest.Settings(request_timeout=2.0, reserve_seconds=1.0),
     )
-    return ingest.run({"ingest_dt": day, "force": True}, FakeContext(clock, 120), deps)
+
+
+def ingest_into_bronze(aws: dict[str, Any], api: FakeGitHub, events: list[dict[str, Any]], day: str) -> dict:
+    """Serve ``events`` and run one forced poll filing them under ``day``, like `lakehouse run`."""
+    api.load_events(events)
+    clock = FakeClock()
+    return ingest.run(
+        {"ingest_dt": day, "force": True}, FakeContext(clock, 120), ingest_deps(aws, api, clock)
+    )

@@ -73,9 +73,11 @@ class TrinoEngine:
         _stype, sub = classify(req.sql)
         if sub not in TRINO_SUBSTATEMENTS:
             return self.athena_layer.execute(req, on_connection)
-        self._ready()
         handle = _Handle()
-        on_connection(handle)
+        on_connection(handle)  # before waiting for Trino: a stop while it starts must still cancel
+        self._ready()
+        if handle.cancelled.is_set():
+            raise QueryFailed("Query cancelled by user", state="CANCELLED")
         sql, session, location = req.sql, {}, None
         if sub == "CREATE_TABLE_AS_SELECT":
             sql, session, location = self._ctas(req)
@@ -112,6 +114,8 @@ class TrinoEngine:
         except client.TrinoUnreachable as e:
             raise self._engine_lost(e) from None
         scanned = int(res.stats.get("physicalInputBytes") or 0)
+        if req.bytes_cutoff and scanned > req.bytes_cutoff:  # finished between two looks at its stats
+            raise QueryFailed("Query cancelled! : Bytes scanned limit was exceeded", state="CANCELLED")
         if res.update_type is not None and sub in ("INSERT", "CREATE_TABLE_AS_SELECT"):
             files = self._written_files(req, sub, res.query_id, location)
             return _write_outcome(res.update_count or 0, files, scanned)
@@ -136,16 +140,18 @@ class TrinoEngine:
                 ) from None
 
     def _engine_lost(self, e: client.TrinoUnreachable) -> QueryFailed:
-        code = self.server.exit_code()
-        if code is None and self.server.alive():
-            why = f"the Trino engine stopped answering ({e})"
+        code = self.server.wait_exit(5)  # a dropped connection comes a moment before the exit status
+        if code is None:
+            why = f"the Trino engine stopped answering ({e}); retry the query"
         else:
             oom = " (out of memory)" if code == 3 else ""
-            why = f"the Trino engine process exited{oom} with code {code} during the query"
+            why = (
+                f"the Trino engine process exited{oom} with code {code} during the query; "
+                "it has been restarted, retry the query"
+            )
             self.server.ensure_running()  # restart now so the next query finds it warming up
         return QueryFailed(
-            f"GENERIC_INTERNAL_ERROR: {why}; it has been restarted, retry the query. "
-            f"Trino log: {self.server.log_path}",
+            f"GENERIC_INTERNAL_ERROR: {why}. Trino log: {self.server.log_path}",
             category=SYSTEM,
             error_type=INTERNAL_ERROR,
             retryable=True,

@@ -75,7 +75,8 @@ def aws_endpoint() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def athena_server(aws_endpoint: str) -> Iterator[LocalAthenaServer]:
-    with LocalAthenaServer(aws_endpoint=aws_endpoint, region=REGION, threads=1) as server:
+    # These are the DuckDB engine's tests (and the Athena layer's, on it); Trino's are tests/unit/local/trino.
+    with LocalAthenaServer(aws_endpoint=aws_endpoint, region=REGION, threads=1, engine="duckdb") as server:
         yield server
 
 

@@ -1,0 +1,21 @@
+-- Athena's DDL layer (Hive DDL, CTAS, INSERT, UNLOAD); {db} is the suite's database
+CREATE DATABASE IF NOT EXISTS {db}_extra;
+CREATE EXTERNAL TABLE {db}.events (id bigint, name string) PARTITIONED BY (dt string) STORED AS PARQUET LOCATION 's3://{bucket}/events/';
+SHOW TABLES IN {db};
+SHOW COLUMNS IN {db}.events;
+DESCRIBE {db}.events;
+CREATE TABLE {db}.ctas_one WITH (format = 'PARQUET', external_location = 's3://{bucket}/ctas_one/') AS SELECT 1 AS id, 'a' AS name;
+SELECT id, name FROM {db}.ctas_one;
+INSERT INTO {db}.ctas_one VALUES (2, 'b');
+SELECT count(*) FROM {db}.ctas_one;
+INSERT INTO {db}.ctas_one VALUES ('x', 'b');
+CREATE TABLE {db}.ctas_part WITH (format = 'PARQUET', partitioned_by = ARRAY['dt']) AS SELECT 1 AS id, '2024-01-01' AS dt;
+SELECT id, dt FROM {db}.ctas_part;
+ALTER TABLE {db}.events ADD PARTITION (dt = '2024-01-01') LOCATION 's3://{bucket}/events/dt=2024-01-01/';
+SHOW PARTITIONS {db}.events;
+UNLOAD (SELECT 1 AS n) TO 's3://{bucket}/unload/' WITH (format = 'PARQUET');
+CREATE OR REPLACE VIEW {db}.v AS SELECT 1 AS n;
+SELECT n FROM {db}.v;
+DROP TABLE {db}.ctas_one;
+DROP TABLE {db}.no_such_table;
+DROP DATABASE {db}_extra;

@@ -1,0 +1,25 @@
+-- Statements Athena rejects: the local Athena must reject them too
+SELECT nope FROM (VALUES 1) AS t(x);
+SELECT no_such_function(1);
+SELECT 1 + 'a';
+SELECT 'a' = 1;
+SELECT * FROM (VALUES 1) AS t(x) WHERE x = 'a';
+SELEC 1;
+SELECT 1; SELECT 2;
+SELECT x AS y FROM (VALUES 1) AS t(x) WHERE y = 1;
+SELECT sum(x), x FROM (VALUES 1) AS t(x);
+SELECT substr(1, 2);
+SELECT date_add('fortnight', 1, DATE '2024-01-01');
+SELECT CAST('x' AS date);
+SELECT regexp_extract('abc', '(a)', 2);
+SELECT json_extract_scalar('{"a":1}', '$..a');
+SELECT sequence(1, 100000000);
+SELECT ARRAY[1, 2] || ARRAY['a'];
+SELECT from_unixtime(1e20);
+SELECT chr(-1);
+SELECT lpad('a', -1, 'b');
+SELECT count(*) OVER () FROM (VALUES 1) AS t(x) GROUP BY x, y;
+SELECT t.x FROM (VALUES 1) AS u(x);
+SELECT "x" FROM (VALUES 1) AS t("X");
+SELECT 1 FROM (VALUES 1) AS t(x) ORDER BY 2;
+SELECT x FROM (VALUES 1) AS t(x) LIMIT -1;

@@ -1,0 +1,27 @@
+-- JSON functions
+SELECT json_extract_scalar('{"a":{"b":[1,"x"]}}', '$.a.b[1]');
+SELECT json_extract_scalar('{"a":1.50}', '$.a');
+SELECT json_extract_scalar('{"a":150}', '$.a'), json_extract_scalar('{"a":true}', '$.a'), json_extract_scalar('{"a":null}', '$.a');
+SELECT json_extract_scalar('{"a":{"b":1}}', '$.a'), json_extract_scalar('{"a":[1]}', '$.a');
+SELECT json_extract_scalar('not json', '$.a');
+SELECT json_extract_scalar('{"a b":1}', '$["a b"]');
+SELECT json_extract_scalar('{"a":"é\u00e9"}', '$.a');
+SELECT json_extract('{"a":{"b":1}}', '$.a');
+SELECT json_extract('{"a":[1,2,3]}', '$.a[0]'), json_extract('{"a":1}', '$.b');
+SELECT json_format(json_parse('{"b":1, "a":[1, 2]}'));
+SELECT json_parse('[1,2]'), json_parse('"x"');
+SELECT json_parse('{bad');
+SELECT json_array_length('[1,2,3]'), json_array_length('{"a":1}');
+SELECT json_array_contains('[1,2,3]', 2), json_array_get('[1,2,3]', 0);
+SELECT json_size('{"a":[1,2]}', '$.a'), json_size('{"a":{"x":1,"y":2}}', '$.a'), json_size('{"a":1}', '$.a');
+SELECT is_json_scalar('1'), is_json_scalar('[1]'), is_json_scalar('"x"');
+SELECT CAST(json_parse('[1,2]') AS array(integer));
+SELECT CAST(json_parse('{"a":1}') AS map(varchar, integer));
+SELECT CAST(ARRAY[1,2] AS json), CAST(MAP(ARRAY['a'], ARRAY[1]) AS json);
+SELECT CAST('abc' AS json), json_format(CAST('abc' AS json));
+SELECT json_extract_scalar(CAST(json_parse('{"a":"b"}') AS varchar), '$.a');
+SELECT json_value('{"a":1}', 'lax $.a');
+SELECT json_query('{"a":[1,2]}', 'lax $.a');
+SELECT json_exists('{"a":1}', 'lax $.a');
+SELECT json_extract_scalar('{"a":[1,2,3]}', '$.a[*]');
+SELECT json_extract_scalar('{"a":1E2}', '$.a');

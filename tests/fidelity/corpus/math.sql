@@ -1,0 +1,28 @@
+-- Math functions and numeric literals
+SELECT 1, 2147483648, 1.5, 1.5e0, -0.0e0;
+SELECT abs(-5), abs(-5.5), abs(-5.5e0), sign(-3), sign(2.5e0);
+SELECT ceil(1.2), ceiling(-1.2e0), floor(1.8), floor(-1.8e0);
+SELECT round(2.5), round(-2.5), round(2.5e0), round(-2.5e0), round(3.14159, 2), round(1234.5, -2);
+SELECT round(2.345e0, 2), truncate(2.789e0), truncate(-2.789, 1);
+SELECT sqrt(16), sqrt(2e0), cbrt(27e0), power(2, 10), pow(2e0, 0.5e0);
+SELECT sqrt(-1e0), ln(0e0), ln(1e0), log10(1000e0), log2(8e0), log(2e0, 8e0);
+SELECT exp(1e0), e(), pi();
+SELECT mod(7, 3), mod(-7, 3), mod(7.5, 2), mod(7.5e0, 2e0);
+SELECT 7 % 3, -7 % 3, 7 % -3;
+SELECT greatest(1, 5, 3), least(1.5, 0.5), greatest('a', 'b'), greatest(1, NULL);
+SELECT nan(), infinity(), -infinity(), is_nan(nan()), is_finite(1e0), is_infinite(infinity());
+SELECT nan() = nan(), nan() > 1e0;
+SELECT sin(0e0), cos(0e0), tan(0e0), atan2(1e0, 1e0), degrees(pi()), radians(180e0);
+SELECT width_bucket(5.3e0, 0.2e0, 10.6e0, 5);
+SELECT from_base('ff', 16), to_base(255, 16), to_base(255, 2);
+SELECT 1e0 / 3, 2e0 / 3e0, 0.1e0 + 0.2e0;
+SELECT 1e300 * 1e10, -1e300 * 1e10;
+SELECT CAST(1 AS double) / 0, 0e0 / 0, -1e0 / 0;
+SELECT 5e0 % 0;
+SELECT random() >= 0, rand() < 1;
+SELECT 1e7, 12345678.9e0, 0.001e0, 0.0001e0, 1e-7;
+SELECT 123456789012345e0, 1.0e16, 100e0;
+SELECT REAL '1.5', CAST(1.1e0 AS real), CAST(REAL '0.1' AS double);
+SELECT clamp(15, 0, 10);
+SELECT ceil(CAST(1.2 AS decimal(3,1))), floor(CAST(-1.2 AS decimal(3,1)));
+SELECT cosine_similarity(MAP(ARRAY['a'], ARRAY[1e0]), MAP(ARRAY['a'], ARRAY[2e0]));
