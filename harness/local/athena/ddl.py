@@ -58,7 +58,7 @@ STORED_AS = {
         "org.apache.hadoop.hive.serde2.columnar.LazyBinaryColumnarSerDe",
     ),
 }
-DEFAULT_STORAGE = (TEXT_INPUT, "org.apache.hadoop.hive.ql.io.IgnoreKeyTextOutputFormat", LAZY_SIMPLE_SERDE)
+OPENX_JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe"
 _DELIMITED_CLAUSES = (
     ("field.delim", "FIELDS TERMINATED BY"),
     ("escape.delim", "ESCAPED BY"),
@@ -489,8 +489,10 @@ def table_input_for(s: hive.CreateTable) -> dict[str, Any]:
         raise QueryFailed(
             f"FAILED: SemanticException Unrecognized file format in STORED AS clause: '{s.stored_as}'"
         )
-    # Without STORED AS, Hive's defaults: text input, and IgnoreKeyTextOutputFormat (not the Hive* one).
-    in_fmt, out_fmt, default_serde = STORED_AS[s.stored_as] if s.stored_as else DEFAULT_STORAGE
+    in_fmt, out_fmt, default_serde = STORED_AS[s.stored_as or "TEXTFILE"]
+    if not s.stored_as and not s.input_format and s.serde == OPENX_JSON_SERDE:
+        # What Athena records for the OpenX JSON SerDe without STORED AS (PyAthena's tests read it back).
+        out_fmt = "org.apache.hadoop.hive.ql.io.IgnoreKeyTextOutputFormat"
     if s.input_format:
         in_fmt, out_fmt = s.input_format, s.output_format or out_fmt
         default_serde = LAZY_SIMPLE_SERDE

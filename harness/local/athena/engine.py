@@ -70,7 +70,9 @@ def classify(sql: str) -> tuple[str, str]:
         return "DML", "INSERT"
     if first in ("UPDATE", "DELETE", "MERGE"):
         return "DML", first
-    if first == "CREATE" and re.search(r"\bAS\s*(\(\s*)?(SELECT|WITH|VALUES)\b", text):
+    if re.match(r"CREATE\s+(OR\s+REPLACE\s+)?VIEW\b", text):
+        return "DDL", "CREATE_VIEW"
+    if re.match(r"CREATE\s+TABLE\b", text) and re.search(r"\bAS\s*(\(\s*)?(SELECT|WITH|VALUES)\b", text):
         return "DDL", "CREATE_TABLE_AS_SELECT"
     if first in ("CREATE", "DROP", "ALTER", "MSCK"):
         return "DDL", f"{first}_{words[1] if len(words) > 1 else ''}".rstrip("_")
@@ -455,13 +457,23 @@ class _Session:
         return self._write_outcome(rows, files)
 
     def _write(
-        self, location: str, keys: list[Any], select_sql: str, params: dict[str, str]
+        self,
+        location: str,
+        keys: list[Any],
+        select_sql: str,
+        params: dict[str, str],
+        hive_layout: bool = False,
     ) -> tuple[int, list[str], list[tuple[list[str], str]]]:
-        """Streams a query into Parquet under `location`, Hive-style; returns rows, files, partitions."""
+        """Streams a query into Parquet under `location`, Hive-style; returns rows, files, partitions.
+
+        `hive_layout` writes Parquet as Athena's UNLOAD does (Trino's Hive writer): timestamps as INT96,
+        list elements named `array_element`."""
         bucket, prefix = split_uri(location if location.endswith("/") else location + "/")
         if self.engine.trace is not None:
             self.engine.trace(select_sql)
         reader = self.con.sql(select_sql).to_arrow_reader(ARROW_BATCH_ROWS)
+        if hive_layout:
+            reader = unload_mod.hive_parquet_layout(reader)
         written: list[tuple[str, int]] = []
 
         def visit(f: Any) -> None:
@@ -480,7 +492,14 @@ class _Session:
             base_dir=f"{bucket}/{prefix}".rstrip("/"),
             filesystem=self.s3.arrow_fs,
             format=fmt,
-            file_options=fmt.make_write_options(compression=None if compression == "none" else compression),
+            file_options=fmt.make_write_options(
+                compression=None if compression == "none" else compression,
+                **(
+                    {"use_deprecated_int96_timestamps": True, "use_compliant_nested_type": False}
+                    if hive_layout
+                    else {}
+                ),
+            ),
             partitioning=partitioning,
             basename_template=f"{self.req.query_id}_{{i}}",
             existing_data_behavior="overwrite_or_ignore",

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+import pyarrow as pa
 from sqlglot import exp
 
 from . import sql as sqlmod
@@ -70,7 +71,9 @@ def run(session: _Session, spec: Unload) -> Outcome:
     ]
     compression = spec.compression or DEFAULT_COMPRESSION[spec.format]
     if spec.format == "PARQUET":
-        rows, files, _ = session._write(spec.location, key_defs, final, {"parquet.compression": compression})
+        rows, files, _ = session._write(
+            spec.location, key_defs, final, {"parquet.compression": compression}, hive_layout=True
+        )
     elif spec.format in ("TEXTFILE", "JSON"):
         rows, files, _ = write_text(
             session, spec.location, keys, final, spec.format, compression, spec.field_delimiter or "\x01"
@@ -78,6 +81,22 @@ def run(session: _Session, spec: Unload) -> Outcome:
     else:
         raise not_supported(f"UNLOAD with format '{spec.format}'")
     return session._write_outcome(rows, files)
+
+
+def _hive_arrow_type(t: pa.DataType) -> pa.DataType:
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return pa.list_(pa.field("array_element", _hive_arrow_type(t.value_type)))
+    if pa.types.is_map(t):
+        return pa.map_(_hive_arrow_type(t.key_type), _hive_arrow_type(t.item_type))
+    if pa.types.is_struct(t):
+        return pa.struct([pa.field(f.name, _hive_arrow_type(f.type)) for f in t])
+    return t
+
+
+def hive_parquet_layout(reader: pa.RecordBatchReader) -> pa.RecordBatchReader:
+    """Batches renamed to the nesting names Trino's Hive Parquet writer uses (list item `array_element`)."""
+    schema = pa.schema([pa.field(f.name, _hive_arrow_type(f.type)) for f in reader.schema])
+    return pa.RecordBatchReader.from_batches(schema, (batch.cast(schema) for batch in reader))
 
 
 def write_text(

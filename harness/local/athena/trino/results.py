@@ -18,7 +18,7 @@ _SCALARS = {
     "smallint": ("smallint", 5),
     "integer": ("integer", 10),
     "bigint": ("bigint", 19),
-    "real": ("float", 7),
+    "real": ("float", 17),  # Athena reports real columns with precision 17, as double
     "double": ("double", 17),
     "date": ("date", 0),
     "varbinary": ("varbinary", 2147483647),

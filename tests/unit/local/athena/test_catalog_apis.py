@@ -38,7 +38,10 @@ def text_table(lake: Lake, name: str, columns: str, body: bytes) -> None:
 
 def test_view_is_stored_in_athenas_format_and_read_back(lake: Lake) -> None:
     text_table(lake, "base", "n INT, s STRING", b"1\ta\n2\tb\n")
-    ok(lake, f"CREATE OR REPLACE VIEW {lake.database}.v AS SELECT n * 10 AS m, s FROM base WHERE n > 1")
+    created = ok(
+        lake, f"CREATE OR REPLACE VIEW {lake.database}.v AS SELECT n * 10 AS m, s FROM base WHERE n > 1"
+    )
+    assert (created["StatementType"], created["SubstatementType"]) == ("DDL", "CREATE_VIEW")
     table = lake.glue.get_table(DatabaseName=lake.database, Name="v")["Table"]
     assert table["TableType"] == "VIRTUAL_VIEW"
     assert table["Parameters"]["presto_view"] == "true"
@@ -283,3 +286,17 @@ def test_unload_through_ctas_on_an_engine_without_its_own_writer(lake: Lake, ath
     assert keys and all(k.startswith("unload-ctas/p=a/") for k in keys)
     assert lake.glue.get_tables(DatabaseName="local_athena_unload_scratch")["TableList"] == []
     assert qe["Statistics"]["DataManifestLocation"]
+
+
+def test_unload_parquet_has_the_hive_writer_layout(lake: Lake) -> None:
+    """What readers of Athena's UNLOAD files see: INT96 timestamps (read as ns), `array_element` items."""
+    ok(
+        lake,
+        "UNLOAD (SELECT TIMESTAMP '2017-01-01 00:00:00' AS ts, ARRAY[1, 2] AS arr) "
+        f"TO 's3://{lake.gold}/layout/' WITH (format = 'PARQUET')",
+    )
+    key = lake.s3.list_objects_v2(Bucket=lake.gold, Prefix="layout/")["Contents"][0]["Key"]
+    table = pq.read_table(io.BytesIO(lake.s3.get_object(Bucket=lake.gold, Key=key)["Body"].read()))
+    assert str(table.schema.field("ts").type) == "timestamp[ns]"
+    assert table.schema.field("arr").type.value_field.name == "array_element"
+    assert table.column("arr").to_pylist() == [[1, 2]]

@@ -294,11 +294,18 @@ def test_show_create_view_takes_double_quoted_names(lake: Lake) -> None:
 
 def test_hive_defaults_without_stored_as_and_squashed_comments(lake: Lake) -> None:
     ok(lake, f"CREATE EXTERNAL TABLE plain (a INT) COMMENT 'two\n  lines' LOCATION 's3://{lake.raw}/plain/'")
+    ok(
+        lake,
+        "CREATE EXTERNAL TABLE jx (a INT) ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' "
+        f"LOCATION 's3://{lake.raw}/jx/'",
+    )
     table = lake.glue.get_table(DatabaseName=lake.database, Name="plain")["Table"]
     sd = table["StorageDescriptor"]
     assert (sd["InputFormat"], sd["OutputFormat"], sd["SerdeInfo"]["SerializationLibrary"]) == (
         "org.apache.hadoop.mapred.TextInputFormat",
-        "org.apache.hadoop.hive.ql.io.IgnoreKeyTextOutputFormat",
+        "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
         TEXT_SERDE,
     )
     assert table["Parameters"]["comment"] == "two lines"
+    jx = lake.glue.get_table(DatabaseName=lake.database, Name="jx")["Table"]["StorageDescriptor"]
+    assert jx["OutputFormat"] == "org.apache.hadoop.hive.ql.io.IgnoreKeyTextOutputFormat"
