@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.errors import HarnessError
+
 PROVIDER_MODULE = "github.com/hashicorp/terraform-provider-aws"
 SERVICE_PACKAGES_GEN = "internal/provider/sdkv2/service_packages_gen.go"
 AWSCLIENT_GEN = "internal/conns/awsclient_gen.go"
@@ -37,7 +39,7 @@ _CLIENT_METHOD = re.compile(
 _IDENT = re.compile(r"\b(\w+Client)\b")
 
 
-class TrimError(RuntimeError):
+class TrimError(HarnessError):
     """The stack names a type the provider does not have, or the provider's layout changed."""
 
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from harness.errors import HarnessError
+
 ENV_VAR = "LAKEHOUSE_PROVIDER_CONSISTENT_EMULATOR"
 # A user's way to run emulated targets with the provider's own AWS-tuned waits (benchmarks compare both).
 OPT_OUT_VAR, OPT_OUT_VALUE = "LAKEHOUSE_PROVIDER_WAITS", "upstream"
@@ -64,7 +66,7 @@ def wanted() -> bool:
     return os.environ.get(OPT_OUT_VAR, "").strip().lower() != OPT_OUT_VALUE
 
 
-class WaitOverlayError(RuntimeError):
+class WaitOverlayError(HarnessError):
     """The provider's wait helper no longer looks as the overlay expects (upstream changed it)."""
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from harness.console import say
 from harness.errors import HarnessError, ToolMissing, entry_point
-from harness.iac import provider_trim, toolchain
+from harness.iac import toolchain
 
 
 class TofuError(HarnessError):
@@ -71,11 +71,7 @@ def resolve(build: bool = True) -> Tofu:
             )
         return Tofu(binary=path)
     if build:
-        try:
-            toolchain.ensure()
-        except (toolchain.ToolchainError, provider_trim.TrimError) as exc:
-            # The toolchain's own errors say what to install or fix; here they become the harness's.
-            raise ToolMissing(str(exc)) from None
+        toolchain.ensure()  # its errors are HarnessErrors that say what to install or fix
     binary = toolchain.binary_path(toolchain.OPENTOFU)
     if not binary.is_file():
         raise ToolMissing(f"{binary} is missing: run `make tools`")

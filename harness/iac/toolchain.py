@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.errors import HarnessError, entry_point
 from harness.iac import provider_trim, provider_waits
 from harness.paths import repo_root, tools_cache
 
@@ -84,7 +85,7 @@ ACTIONLINT = ToolSpec(
 ALL_TOOLS = (OPENTOFU, AWS_PROVIDER, ACTIONLINT)
 
 
-class ToolchainError(RuntimeError):
+class ToolchainError(HarnessError):
     pass
 
 
@@ -422,26 +423,26 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("env", help="print shell assignments for the local toolchain")
     sub.add_parser("figures", help="print the recorded build figures as JSON")
     args = parser.parse_args(argv)
+    return entry_point("tools", lambda: _run(args.cmd))
+
+
+def _run(cmd: str) -> int:
     try:
-        if args.cmd == "ensure":
+        if cmd == "ensure":
             started = time.monotonic()
             paths = ensure()
             for name, path in paths.items():
                 print(f"{name}: {path}")
             log(f"toolchain ready in {time.monotonic() - started:.2f}s (cache: {tools_cache()})")
-        elif args.cmd == "env":
+        elif cmd == "env":
             print(f"TF_BIN={binary_path(OPENTOFU)}")
             print(f"TF_CLI_CONFIG_FILE={cli_config_path()}")
         else:
             print(json.dumps({s.name: read_stamp(s) for s in ALL_TOOLS}, indent=2))
-    except (
-        ToolchainError,
-        provider_trim.TrimError,
-        provider_waits.WaitOverlayError,
-        subprocess.CalledProcessError,
-    ) as exc:
-        log(f"error: {exc}")
-        return 1
+    except subprocess.CalledProcessError as exc:  # go mod download / go list: say which, in one line
+        raise ToolchainError(
+            f"`{' '.join(map(str, exc.cmd))}` failed with exit code {exc.returncode}"
+        ) from None
     return 0
 
 

@@ -144,11 +144,6 @@ class S3Io:
                     extra["SSEKMSKeyId"] = encryption["KmsKey"]
         self.client.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type, **extra)
 
-    def delete_keys(self, bucket: str, keys: list[str]) -> None:
-        for i in range(0, len(keys), 1000):
-            chunk = [{"Key": k} for k in keys[i : i + 1000]]
-            self.client.delete_objects(Bucket=bucket, Delete={"Objects": chunk, "Quiet": True})
-
     def get(self, obj: S3Object, start: int = 0, length: int | None = None) -> bytes:
         """One GET of a whole object or of a byte range (no HEAD: the size is known from the listing)."""
         extra = {} if length is None else {"Range": f"bytes={start}-{start + length - 1}"}
