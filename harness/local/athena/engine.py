@@ -28,6 +28,7 @@ from .information_schema import INFORMATION_SCHEMA, SCHEMA_TABLES, information_s
 from .results import ResultSet, build
 from .s3io import AwsConfig, S3Io, split_uri
 from .types import (
+    ROWS_COLUMN,
     HiveType,
     can_coerce,
     hive_to_trino_text,
@@ -518,20 +519,7 @@ class _Session:
         return sum(n for _, n in written), files, [(list(v), loc) for v, loc in partitions.items()]
 
     def _write_outcome(self, rows: int, files: list[str]) -> Outcome:
-        info = [
-            {
-                "CatalogName": "hive",
-                "SchemaName": "",
-                "TableName": "",
-                "Name": "rows",
-                "Label": "rows",
-                "Type": "bigint",
-                "Precision": 19,
-                "Scale": 0,
-                "Nullable": "UNKNOWN",
-                "CaseSensitive": False,
-            }
-        ]
+        info = [dict(ROWS_COLUMN)]
         return Outcome(
             ResultSet(info, [], header=False, update_count=rows),
             self.scanned,

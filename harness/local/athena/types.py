@@ -183,13 +183,8 @@ def athena_type_name(t: object) -> str:
     return _SCALAR_ATHENA.get(tid, ("varchar", 0))[0]
 
 
-def column_info(name: str, t: object) -> dict[str, object]:
-    tid = type_id(t)
-    athena = athena_type_name(t)
-    precision, scale = _SCALAR_ATHENA.get(tid, (athena, 0))[1], 0
-    if tid == "decimal":
-        m = re.match(r"DECIMAL\((\d+),\s*(\d+)\)", str(t))
-        precision, scale = (int(m.group(1)), int(m.group(2))) if m else (38, 0)
+def athena_column(name: str, athena: str, precision: int, scale: int = 0) -> dict[str, object]:
+    """One column of Athena's ResultSetMetadata, as both engines report it."""
     return {
         "CatalogName": "hive",
         "SchemaName": "",
@@ -202,6 +197,20 @@ def column_info(name: str, t: object) -> dict[str, object]:
         "Nullable": "UNKNOWN",
         "CaseSensitive": athena in ("varchar", "char", "json"),
     }
+
+
+# The one column Athena reports for an INSERT / CTAS: the number of rows written.
+ROWS_COLUMN = athena_column("rows", "bigint", 19)
+
+
+def column_info(name: str, t: object) -> dict[str, object]:
+    tid = type_id(t)
+    athena = athena_type_name(t)
+    precision, scale = _SCALAR_ATHENA.get(tid, (athena, 0))[1], 0
+    if tid == "decimal":
+        m = re.match(r"DECIMAL\((\d+),\s*(\d+)\)", str(t))
+        precision, scale = (int(m.group(1)), int(m.group(2))) if m else (38, 0)
+    return athena_column(name, athena, precision, scale)
 
 
 def hive_type_of(t: object) -> str:

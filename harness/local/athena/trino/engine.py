@@ -20,6 +20,7 @@ from ..engine import Engine, Outcome, QueryRequest, classify
 from ..errors import DATA_ERROR, INTERNAL_ERROR, SYSTEM, USER, USER_ERROR, QueryFailed
 from ..results import ResultSet
 from ..s3io import AwsConfig, S3Io, split_uri
+from ..types import ROWS_COLUMN
 from . import client
 from .results import build
 from .server import CATALOG, TrinoServer, TrinoStartError
@@ -269,20 +270,7 @@ def _split_props(text: str) -> list[tuple[str, str]]:
 
 
 def _write_outcome(rows: int, files: list[str], scanned: int) -> Outcome:
-    info = [
-        {
-            "CatalogName": "hive",
-            "SchemaName": "",
-            "TableName": "",
-            "Name": "rows",
-            "Label": "rows",
-            "Type": "bigint",
-            "Precision": 19,
-            "Scale": 0,
-            "Nullable": "UNKNOWN",
-            "CaseSensitive": False,
-        }
-    ]
+    info = [dict(ROWS_COLUMN)]
     return Outcome(ResultSet(info, [], header=False, update_count=rows), scanned, files)
 
 

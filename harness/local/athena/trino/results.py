@@ -10,6 +10,7 @@ import base64
 from typing import Any
 
 from ..results import ResultSet
+from ..types import athena_column
 
 # (Athena's ColumnInfo.Type, Precision) for Trino's base types without parameters of their own.
 _SCALARS = {
@@ -56,18 +57,7 @@ def column_info(name: str, type_text: str, sig: dict[str, Any]) -> dict[str, obj
         athena, precision = raw, 0
     else:
         athena, precision = raw, 0
-    return {
-        "CatalogName": "hive",
-        "SchemaName": "",
-        "TableName": "",
-        "Name": name,
-        "Label": name,
-        "Type": athena,
-        "Precision": precision,
-        "Scale": scale,
-        "Nullable": "UNKNOWN",
-        "CaseSensitive": athena in ("varchar", "char", "json"),
-    }
+    return athena_column(name, athena, precision, scale)
 
 
 def render(value: Any, sig: dict[str, Any]) -> str:
