@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,9 +42,10 @@ class Output:
     description: str
 
 
-def _block_end(text: str, start: int) -> int:
-    """Index just past the `}` closing the brace at text[start], skipping strings and interpolations."""
-    depth, i, in_string = 0, start, False
+def _code_chars(text: str, start: int) -> Iterator[tuple[int, str]]:
+    """(index, char) of the HCL from start that is code: string literals are skipped, and a `#` comment
+    yields its `#` and then resumes at the newline that ends it."""
+    i, in_string = start, False
     while i < len(text):
         c = text[i]
         if in_string:
@@ -54,37 +56,43 @@ def _block_end(text: str, start: int) -> int:
         elif c == '"':
             in_string = True
         elif c == "#":
-            i = text.index("\n", i)
-        elif c in "{[(":
+            yield i, c
+            newline = text.find("\n", i)
+            if newline < 0:
+                return
+            i = newline
+            continue
+        else:
+            yield i, c
+        i += 1
+
+
+def _block_end(text: str, start: int) -> int:
+    """Index just past the `}` closing the brace at text[start], skipping strings and comments."""
+    depth = 0
+    for i, c in _code_chars(text, start):
+        if c in "{[(":
             depth += 1
         elif c in "}])":
             depth -= 1
             if depth == 0:
                 return i + 1
-        i += 1
     raise ModuleDocsError(f"unbalanced braces from offset {start}")
 
 
 def _expression(body: str, start: int) -> str:
-    """The expression starting at body[start], up to the newline where its brackets are balanced."""
-    depth, i, in_string = 0, start, False
-    while i < len(body):
-        c = body[i]
-        if in_string:
-            if c == "\\":
-                i += 1
-            elif c == '"':
-                in_string = False
-        elif c == '"':
-            in_string = True
-        elif c in "{[(":
+    """The expression starting at body[start], up to the newline (or comment) where its brackets are
+    balanced."""
+    depth, end = 0, len(body)
+    for i, c in _code_chars(body, start):
+        if c in "{[(":
             depth += 1
         elif c in "}])":
             depth -= 1
         elif c in "#\n" and depth == 0:
+            end = i
             break
-        i += 1
-    return body[start:i].strip()
+    return body[start:end].strip()
 
 
 def _compact(expr: str) -> str:
