@@ -236,6 +236,17 @@ class TrinoServer:
         except (urllib.error.URLError, OSError, ValueError):
             return None
 
+    def _runs_a_query(self) -> bool:
+        """The coordinator reports started before it has registered itself as a worker; until then every
+        query fails with NO_NODES_AVAILABLE. Ready means a query runs."""
+        from . import client
+
+        try:
+            client.execute(self.url, "SELECT 1", catalog="system", schema=None, timeout=10)
+        except (client.TrinoQueryError, client.TrinoUnreachable):
+            return False
+        return True
+
     def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> float:
         """Block until the server accepts queries; returns seconds since the JVM was spawned."""
         deadline = time.monotonic() + timeout
@@ -248,7 +259,7 @@ class TrinoServer:
                     + self.log_tail(3)
                 )
             info = self._info()
-            if info is not None and info.get("starting") is False:
+            if info is not None and info.get("starting") is False and self._runs_a_query():
                 self._ready = True
                 return time.monotonic() - self.started_at
             if time.monotonic() > deadline:
