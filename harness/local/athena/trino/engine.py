@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -94,15 +95,17 @@ class TrinoEngine:
                 handle.interrupt()
 
         try:
-            res = client.execute(
-                self.server.url,
-                sql,
-                catalog=CATALOG,
-                schema=req.database,
-                session=session,
-                prepared=prepared,
-                handle=handle,
-                on_stats=watch,
+            res = _execute_once_nodes_registered(
+                lambda: client.execute(
+                    self.server.url,
+                    sql,
+                    catalog=CATALOG,
+                    schema=req.database,
+                    session=session,
+                    prepared=prepared,
+                    handle=handle,
+                    on_stats=watch,
+                )
             )
         except client.TrinoQueryError as e:
             if cut_off.is_set():
@@ -283,3 +286,17 @@ def translate(e: client.TrinoQueryError) -> QueryFailed:
     if name in DATA_ERRORS:
         return QueryFailed(reason, category=USER, error_type=DATA_ERROR)
     return QueryFailed(reason, category=USER, error_type=USER_ERROR)
+
+
+def _execute_once_nodes_registered(run: Callable[[], Any], wait: float = 60.0) -> Any:
+    """A freshly (re)started single-node Trino answers NO_NODES_AVAILABLE until its coordinator has
+    registered itself as a worker, a few seconds after it reports started. Athena never says that: the
+    statement is submitted again until the node is there (the query never ran, so nothing is repeated)."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return run()
+        except client.TrinoQueryError as e:
+            if e.name != "NO_NODES_AVAILABLE" or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
