@@ -10,6 +10,7 @@ the local Athena may refuse a query, it must never answer it differently.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import re
 from decimal import Decimal
@@ -22,6 +23,7 @@ from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.tokens import TokenType
 
+from . import zoned
 from .errors import QueryFailed
 
 READ = "athena"
@@ -114,8 +116,46 @@ MACROS = (
     "CREATE OR REPLACE MACRO __la_split(s, d) AS CASE WHEN d = '' THEN "
     "error('INVALID_FUNCTION_ARGUMENT: The delimiter may not be the empty string') "
     "ELSE string_split(s, d) END",
-    "CREATE OR REPLACE MACRO __la_upper(s) AS CASE WHEN contains(s, 'ß') THEN error('NOT_SUPPORTED: upper "
-    "of a string with ß (Java and DuckDB case it differently)') ELSE upper(s) END",
+    # split with a limit: at most n entries, the last one holding the rest of the string.
+    "CREATE OR REPLACE MACRO __la_split_limit(s, d, n) AS CASE "
+    "WHEN n <= 0 THEN error('INVALID_FUNCTION_ARGUMENT: Limit must be positive') "
+    "WHEN len(__la_split(s, d)) <= n THEN __la_split(s, d) "
+    "ELSE list_concat(__la_split(s, d)[1:n - 1], [array_to_string(__la_split(s, d)[n:], d)]) END",
+    # Trino (Java's Character.toUpperCase) keeps ß; DuckDB makes it ẞ.
+    "CREATE OR REPLACE MACRO __la_upper(s) AS "
+    "array_to_string(list_transform(string_split(s, 'ß'), lambda p: upper(p)), 'ß')",
+    # strpos(s, sub, n): the n-th occurrence, overlapping ones counted, 0 if there is none.
+    "CREATE OR REPLACE MACRO __la_strpos(s, sub, n) AS CASE WHEN s IS NULL OR sub IS NULL OR n IS NULL "
+    "THEN NULL WHEN n <= 0 THEN error('INVALID_FUNCTION_ARGUMENT: ''instance'' must be a positive or "
+    "negative number.') WHEN sub = '' THEN CAST(1 AS BIGINT) ELSE coalesce(CAST(list_filter(range(1, "
+    "length(s) + 1), lambda i: substr(s, i, length(sub)) = sub)[n] AS BIGINT), CAST(0 AS BIGINT)) END",
+    # java.net.URLEncoder / URLDecoder (UTF-8): space is '+', '*' stays, '~' is encoded.
+    "CREATE OR REPLACE MACRO __la_url_encode(s) AS "
+    "replace(replace(replace(url_encode(s), '%20', '+'), '~', '%7E'), '%2A', '*')",
+    "CREATE OR REPLACE MACRO __la_url_decode(s) AS CASE WHEN s IS NULL THEN NULL "
+    "WHEN regexp_matches(s, '%([^0-9A-Fa-f]|.[^0-9A-Fa-f]|.?$)') THEN error('INVALID_FUNCTION_ARGUMENT: "
+    "URLDecoder: Illegal hex characters in escape (%) pattern') "
+    "WHEN TRY(url_decode(replace(s, '+', ' '))) IS NULL THEN error('NOT_SUPPORTED: url_decode of bytes "
+    "that are not UTF-8 (Java substitutes them) is not supported by the local Athena engine') "
+    "ELSE url_decode(replace(s, '+', ' ')) END",
+    # Soundex as Trino (commons-codec's US English): H and W are skipped, vowels separate equal codes.
+    "CREATE OR REPLACE MACRO __la_soundex_digits(c) AS "
+    "translate(c, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '01230120022455012623010202')",
+    "CREATE OR REPLACE MACRO __la_soundex_kept(d) AS array_to_string(list_transform(list_filter("
+    "range(2, length(d) + 1), lambda i: substr(d, i, 1) <> '0' AND substr(d, i, 1) <> substr(d, i - 1, 1)), "
+    "lambda i: substr(d, i, 1)), '')",
+    "CREATE OR REPLACE MACRO __la_soundex_word(c) AS CASE WHEN c = '' THEN '' ELSE left(c, 1) || "
+    "rpad(left(__la_soundex_kept(__la_soundex_digits(left(c, 1) || "
+    "replace(replace(substr(c, 2), 'H', ''), 'W', ''))), 3), 3, '0') END",
+    "CREATE OR REPLACE MACRO __la_soundex(s) AS CASE WHEN s IS NULL THEN NULL "
+    "WHEN regexp_matches(s, '[^\\x00-\\x7F]') THEN error('NOT_SUPPORTED: soundex of a string with "
+    "non-ASCII characters is not supported by the local Athena engine') "
+    "ELSE __la_soundex_word(regexp_replace(upper(s), '[^A-Z]', '', 'g')) END",
+    # Decimal modulus on unscaled 128-bit integers at the common scale; the sign is the dividend's.
+    "CREATE OR REPLACE MACRO __la_decimal_mod(ua, ub, unit) AS CASE "
+    "WHEN ua IS NULL OR ub IS NULL THEN NULL "
+    "WHEN ub = 0 THEN error('DIVISION_BY_ZERO: Division by zero') "
+    "ELSE CAST(ua % ub AS DECIMAL(38, 0)) * unit END",
     "CREATE OR REPLACE MACRO __la_lpad(s, n, p) AS CASE WHEN n < 0 OR n > 2147483647 THEN "
     "error('INVALID_FUNCTION_ARGUMENT: Target length must be in the range [0..2147483647]') "
     "WHEN p = '' THEN error('INVALID_FUNCTION_ARGUMENT: Padding string must not be empty') "
@@ -171,16 +211,20 @@ MACROS = (
     "CAST(__la_sequence_stop(start, stop, step) AS TIMESTAMP), "
     "to_days(CASE WHEN step = 0 THEN 1 ELSE step END)) AS DATE[]))",
     "CREATE OR REPLACE MACRO __la_array_distinct(a) AS list_filter(a, lambda x, i: list_position(a, x) = i)",
-    "CREATE OR REPLACE MACRO __la_from_iso8601_timestamp(s) AS CASE WHEN s IS NULL THEN NULL "
+    "CREATE OR REPLACE MACRO __la_from_iso8601_timestamp_any(s) AS CASE WHEN s IS NULL THEN NULL "
     f"WHEN NOT regexp_full_match(s, '{_ISO_TS}') THEN CASE "
     f"WHEN regexp_full_match(s, '{_ISO_OTHER}') THEN error('NOT_SUPPORTED: from_iso8601_timestamp of "
     "\"' || s || '\" (this ISO 8601 form) is not supported by the local Athena engine') "
     "ELSE error('INVALID_FUNCTION_ARGUMENT: Invalid format: \"' || s || '\"') END "
-    f"WHEN regexp_matches(s, 'T') AND regexp_matches(s, '[+-]\\d{{2}}(:?\\d{{2}})?$') "
-    f"AND NOT regexp_matches(s, '{_ISO_ZERO_OFFSET}') "
-    "THEN error('NOT_SUPPORTED: from_iso8601_timestamp with a non-UTC offset (\"' || s || '\"): "
-    "the local Athena engine cannot keep the zone') "
     "ELSE CAST(replace(s, ',', '.') AS TIMESTAMPTZ) END",
+    # Only as a result column does the zone survive (zoned.py); elsewhere a non-UTC offset is refused.
+    "CREATE OR REPLACE MACRO __la_from_iso8601_timestamp(s) AS CASE "
+    f"WHEN regexp_full_match(s, '{_ISO_TS}') AND regexp_matches(s, 'T') "
+    "AND regexp_matches(s, '[+-]\\d{2}(:?\\d{2})?$') "
+    f"AND NOT regexp_matches(s, '{_ISO_ZERO_OFFSET}') "
+    "THEN error('NOT_SUPPORTED: from_iso8601_timestamp with a non-UTC offset (\"' || s || '\") other than "
+    "as a result column: the local Athena engine cannot keep the zone') "
+    "ELSE __la_from_iso8601_timestamp_any(s) END",
     "CREATE OR REPLACE MACRO __la_from_iso8601_date(s) AS CASE WHEN s IS NULL THEN NULL "
     "WHEN NOT regexp_full_match(s, '^\\d{4}-\\d{2}-\\d{2}$') THEN CASE "
     f"WHEN regexp_full_match(s, '{_ISO_OTHER}') THEN error('NOT_SUPPORTED: from_iso8601_date of "
@@ -240,6 +284,10 @@ MACROS = (
     "CREATE OR REPLACE MACRO hamming_distance(a, b) AS CASE WHEN length(a) <> length(b) THEN "
     "error('INVALID_FUNCTION_ARGUMENT: The input strings to hamming_distance function must have "
     "the same length') ELSE CAST(hamming(a, b) AS BIGINT) END",
+    # map_entries: Trino's entries are anonymous rows (field0, field1).
+    "CREATE OR REPLACE MACRO __la_map_entries(m) AS CASE WHEN m IS NULL THEN NULL ELSE "
+    "list_transform(map_entries(m), lambda e: {'field0': e['key'], 'field1': e['value']}) END",
+    *zoned.MACROS,
 )
 
 
@@ -393,9 +441,6 @@ def _joda_to_strftime(pattern: str) -> str:
 
 _UNSUPPORTED_FUNCTIONS = {
     "word_stem": "word_stem (DuckDB's stemmer is an extension this offline engine cannot load)",
-    "typeof": "typeof (DuckDB's type names are not Trino's)",
-    "url_encode": "url_encode (DuckDB encodes differently from java.net.URLEncoder)",
-    "url_decode": "url_decode (DuckDB decodes '+' differently from java.net.URLDecoder)",
 }
 
 
@@ -412,10 +457,8 @@ _NOT_SUPPORTED_NAMES = {
     "regr_intercept": "regr_intercept (DuckDB computes it with a different floating-point algorithm)",
     "json_exists": "json_exists (SQL/JSON path modes)",
     "json_query": "json_query (SQL/JSON path modes)",
-    "map_entries": "map_entries (DuckDB names the entry fields)",
-    "at_timezone": "at_timezone (DuckDB keeps no zone in a timestamp with time zone)",
-    "with_timezone": "with_timezone (DuckDB keeps no zone in a timestamp with time zone)",
 }
+_ZONED_ONLY_AS_RESULT = "(DuckDB keeps no zone in a timestamp with time zone) other than as a result column"
 _SIMPLE_FORMAT = re.compile(r"(%%|%-?\d*(\.\d+)?[sdfx]|[^%])*")
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)
 
@@ -445,6 +488,178 @@ def _regex_checks(pattern: exp.Expression | None, group: exp.Expression | None, 
         )
     if what and compiled.search("") is not None:
         raise _not_supported(f"{what} with a pattern that matches the empty string")
+
+
+# --- constructs made exact: zoned timestamps, decimal modulus, typeof, concatenating NULL ------------
+
+# The tree whose rows are the statement's result (set by translate(result=True)), else None.
+_RESULT_TREE: contextvars.ContextVar[exp.Expression | None] = contextvars.ContextVar(
+    "la_result_tree", default=None
+)
+# Functions whose zoned-literal argument keeps its meaning as an instant (or is read by the function).
+_INSTANT_CONSUMERS = ("at_timezone", "to_unixtime")
+_LITERAL_READERS = ("timezone_hour", "timezone_minute", "to_iso8601")
+
+
+def _result_column(node: exp.Expression) -> bool:
+    return zoned.is_result_column(node, _RESULT_TREE.get())
+
+
+def _named(node: exp.Expression | None, *names: str) -> bool:
+    return isinstance(node, exp.Anonymous) and node.name.lower() in names
+
+
+def _zoned(node: exp.Expression) -> exp.Expression | None:
+    """Timestamps with a non-UTC time zone where they can be exact (zoned.py), else None."""
+    if (
+        isinstance(node, exp.Cast)
+        and node.to.this == T.TIMESTAMPTZ
+        and isinstance(node.this, exp.Literal)
+        and node.this.is_string
+    ):
+        parts = zoned.literal_parts(node.this.name)
+        if parts is None:
+            return None
+        instant, name, minutes = parts
+        parent = node.parent
+        if _result_column(node):
+            return zoned.output(instant, name, minutes)
+        if isinstance(parent, (*_COMPARISONS, exp.AtTimeZone)) or _named(parent, *_INSTANT_CONSUMERS):
+            return instant
+        if _named(parent, *_LITERAL_READERS):
+            return None  # the function reads the literal itself
+        raise _not_supported(
+            "A timestamp with a time zone other than UTC other than as a result column or compared"
+        )
+    if isinstance(node, exp.AtTimeZone) or (_named(node, "at_timezone", "with_timezone")):
+        args = [node.this, node.args.get("zone")] if isinstance(node, exp.AtTimeZone) else node.expressions
+        text = _literal_text(args[1]) if len(args) == 2 else None
+        if text is None or (isinstance(node, exp.AtTimeZone) and text.upper() == "UTC"):
+            return None
+        zoned.zone(text)  # an unknown zone fails as in Trino, wherever the call is
+        if not _result_column(node):
+            return None
+        if _named(node, "with_timezone"):
+            return zoned.with_timezone(args[0], text)
+        return zoned.zoned_output(args[0], text)
+    if isinstance(node, exp.UnixToTime) and node.args.get("zone") is not None:
+        text = _literal_text(node.args["zone"])
+        if text is None:
+            return None
+        zoned.zone(text, "unsupported")
+        if not _result_column(node):
+            return None
+        return zoned.zoned_output(exp.UnixToTime(this=node.this), text, "unsupported")
+    if _named(node, "timezone_hour", "timezone_minute") and len(node.expressions) == 1:
+        arg = node.expressions[0]
+        literal = isinstance(arg, exp.Cast) and isinstance(arg.this, exp.Literal)
+        if not (literal and arg.to.this == T.TIMESTAMPTZ):
+            return None
+        parts = zoned.literal_parts(arg.this.name)
+        if parts is None:
+            return exp.Cast(this=exp.Literal.number(0), to=exp.DataType.build("BIGINT"))
+        return zoned.offset_part(parts[0], parts[1], parts[2], node.name.lower().split("_")[1])
+    return None
+
+
+_ISO_LITERAL = re.compile(r"(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,12}))?")
+
+
+def _to_iso8601_timestamp(arg: exp.Expression) -> exp.Expression:
+    """to_iso8601 of a timestamp prints as many fractional digits as the timestamp's precision, which
+    only a literal (its digits) or a CAST of one (precision 3) tells exactly."""
+    if isinstance(arg, exp.Cast) and isinstance(arg.this, exp.Literal) and arg.this.is_string:
+        text = arg.this.name.strip()
+        if arg.to.this == T.TIMESTAMPTZ:
+            m = zoned._LITERAL.fullmatch(text)
+            zone_text = m.group(2) if m else ""
+            if m and (zone_text == "UTC" or zoned._OFFSET.fullmatch(zone_text)):
+                local = m.group(1).replace(" ", "T")
+                return exp.Literal.string(local + ("Z" if zone_text == "UTC" else zone_text))
+        m = _ISO_LITERAL.fullmatch(text)
+        if arg.to.this == T.TIMESTAMP and m:
+            params = arg.to.expressions
+            frac = m.group(3) or ""
+            digits = int(params[0].name) if params else 3
+            if len(frac) <= digits:
+                frac = frac.ljust(digits, "0")
+                return exp.Literal.string(f"{m.group(1)}T{m.group(2)}" + (f".{frac}" if frac else ""))
+    raise _not_supported("to_iso8601 of a timestamp other than a literal (its precision decides the digits)")
+
+
+def _decimal_mod(
+    a: exp.Expression, b: exp.Expression, pa: tuple[int, int], pb: tuple[int, int]
+) -> exp.Expression:
+    """Trino's decimal modulus: decimal(min(p2 - s2, p1 - s1) + max(s1, s2), max(s1, s2))."""
+    (p1, s1), (p2, s2) = pa, pb
+    s = max(s1, s2)
+    p = min(38, min(p2 - s2, p1 - s1) + s)
+    unit = _lit(f"CAST('{Decimal(1).scaleb(-s):f}' AS DECIMAL(38, {s}))")
+    call = _call("__la_decimal_mod", _unscaled(a, s), _unscaled(b, s), unit)
+    return exp.Cast(this=call, to=_dec_type(max(p, 1), s))
+
+
+_AMBIGUOUS_CONCAT = (
+    "AMBIGUOUS_FUNCTION_CALL: Could not choose a best candidate operator. Explicit type casts must be "
+    "added. Candidates are: (varchar,array(varchar)):array(varchar), (varchar,varchar):varchar"
+)
+
+
+def _concat_null(node: exp.Expression) -> exp.Expression:
+    """A bare NULL concatenated: Trino reads `'a' || NULL` as array concatenation (a NULL array), a
+    concat of three or more values as text (NULL), and `x || NULL` of an unbounded varchar as ambiguous."""
+    operands = list(node.iter_expressions())
+    texts = [isinstance(e, exp.Literal) and e.is_string for e in operands]
+    nulls = [isinstance(e, exp.Null) for e in operands]
+    if len(operands) == 2 and sorted(zip(texts, nulls, strict=True)) == [(False, True), (True, False)]:
+        return exp.Cast(this=exp.Null(), to=exp.DataType.build("VARCHAR[]", dialect=WRITE))
+    if len(operands) > 2 and all(t or n for t, n in zip(texts, nulls, strict=True)):
+        return exp.Cast(this=exp.Null(), to=exp.DataType.build("VARCHAR"))
+    if isinstance(node, exp.DPipe) and len(operands) == 2 and nulls[1]:
+        left = operands[0]
+        unbounded = isinstance(left, exp.DPipe | exp.Concat) or (
+            isinstance(left, exp.Cast) and left.to.this == T.VARCHAR and not left.to.expressions
+        )
+        if unbounded:
+            raise QueryFailed(_AMBIGUOUS_CONCAT)
+    raise _not_supported("Concatenating a bare NULL (Trino types it as an array)")
+
+
+_TYPE_NAMES = {
+    T.TINYINT: "tinyint",
+    T.SMALLINT: "smallint",
+    T.INT: "integer",
+    T.BIGINT: "bigint",
+    T.DOUBLE: "double",
+    T.FLOAT: "real",
+    T.BOOLEAN: "boolean",
+    T.DATE: "date",
+}
+
+
+def _trino_type_name(node: exp.Expression) -> str | None:
+    """Trino's name of a literal's or a CAST's type (typeof), or None where it is not certain."""
+    if isinstance(node, exp.Null):
+        return "unknown"
+    if isinstance(node, exp.Boolean):
+        return "boolean"
+    if isinstance(node, exp.Literal) and node.is_string:
+        return f"varchar({len(node.name)})"
+    to = node.to if isinstance(node, exp.Cast) and not isinstance(node, exp.TryCast) else None
+    t = to if to is not None else (_type(node) if isinstance(node, exp.Literal) else None)
+    if t is None:
+        return None
+    params = [p.name for p in t.expressions]
+    if t.this in _TYPE_NAMES and not params:
+        return _TYPE_NAMES[t.this]
+    if t.this == T.DECIMAL:
+        p, s = (params[0], params[1] if len(params) > 1 else "0") if params else ("38", "0")
+        return f"decimal({p},{s})"
+    if t.this == T.VARCHAR and to is not None:
+        return f"varchar({params[0]})" if params else "varchar"
+    if t.this == T.TIMESTAMP and to is not None:
+        return f"timestamp({params[0] if params else 3})"
+    return None
 
 
 _UNITS = {"millisecond", "second", "minute", "hour", "day", "week", "month", "quarter", "year"}
@@ -542,7 +757,7 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
     if isinstance(node, exp.DPipe | exp.Concat) and any(
         isinstance(e, exp.Null) for e in node.iter_expressions()
     ):
-        raise _not_supported("Concatenating a bare NULL (Trino types it as an array)")
+        return _concat_null(node)
     if isinstance(node, exp.RegexpExtract):
         group = node.args.get("group")
         _regex_checks(node.expression, group, "")
@@ -563,8 +778,14 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
         return None
     if isinstance(node, exp.Split):
         if node.args.get("limit") is not None:
-            raise _not_supported("split with a limit")
+            return _call("__la_split_limit", node.this, node.expression, node.args["limit"])
         return _call("__la_split", node.this, node.expression)
+    if isinstance(node, exp.StrPosition) and node.args.get("occurrence") is not None:
+        if node.args.get("position") is not None:
+            raise _not_supported("strpos with both a start position and an occurrence")
+        return _call("__la_strpos", node.this, node.args["substr"], node.args["occurrence"])
+    if isinstance(node, exp.Soundex):
+        return _call("__la_soundex", node.this)
     if isinstance(node, exp.Format):
         fmt = _literal_text(node.this)
         if fmt is None or not _SIMPLE_FORMAT.fullmatch(fmt):
@@ -577,15 +798,16 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
         return _call(name, node.this, node.expression, node.args["fill_pattern"])
     if isinstance(node, exp.ParseJSON):
         return _call("__la_json_parse", node.this)
+    zoned_node = _zoned(node)
+    if zoned_node is not None:
+        return zoned_node
     if isinstance(node, exp.AtTimeZone):
         # Sessions are UTC, so AT TIME ZONE 'UTC' is the same instant as a timestamp with time zone.
         if (_literal_text(node.args.get("zone")) or "").upper() == "UTC":
             return exp.Cast(this=node.this, to=exp.DataType.build("TIMESTAMPTZ"))
-        raise _not_supported(
-            "AT TIME ZONE other than 'UTC' (DuckDB keeps no zone in a timestamp with time zone)"
-        )
+        raise _not_supported(f"AT TIME ZONE other than 'UTC' {_ZONED_ONLY_AS_RESULT}")
     if isinstance(node, exp.UnixToTime) and node.args.get("zone") is not None:
-        raise _not_supported("from_unixtime with a time zone")
+        raise _not_supported("from_unixtime with a time zone other than as a result column")
     if (
         isinstance(node, exp.Interval)
         and isinstance(node.parent, exp.Alias | exp.Select)
@@ -597,21 +819,32 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
     if isinstance(node, exp.TryCast) and node.to.this in (T.ARRAY, T.MAP, T.STRUCT):
         raise _not_supported("TRY_CAST to an array, map or row (Trino fails the whole value)")
     if isinstance(node, exp.Typeof):
-        raise _not_supported(_UNSUPPORTED_FUNCTIONS["typeof"])
+        name = _trino_type_name(node.this)
+        if name is None:
+            raise _not_supported("typeof of an expression other than a literal or a CAST")
+        return exp.Literal.string(name)
     if isinstance(node, exp.Anonymous):
         name = node.name.lower()
         if name in _UNSUPPORTED_FUNCTIONS:
             raise _not_supported(_UNSUPPORTED_FUNCTIONS[name])
         if name in _NOT_SUPPORTED_NAMES:
             raise _not_supported(_NOT_SUPPORTED_NAMES[name])
+        if name in ("at_timezone", "with_timezone"):
+            raise _not_supported(f"{name} {_ZONED_ONLY_AS_RESULT}")
+        if name == "url_encode" and len(node.expressions) == 1:
+            return _call("__la_url_encode", node.expressions[0])
+        if name == "url_decode" and len(node.expressions) == 1:
+            return _call("__la_url_decode", node.expressions[0])
+        if name == "map_entries" and len(node.expressions) == 1:
+            return _call("__la_map_entries", node.expressions[0])
         if name in ("any_match", "all_match", "none_match") and len(node.expressions) == 2:
             applied = exp.Anonymous(this="list_transform", expressions=list(node.expressions))
             return _call(f"__la_{name}", applied)
         if name == "to_iso8601" and len(node.expressions) == 1:
             arg = node.expressions[0]
-            if not _is(arg, T.DATE):  # a timestamp prints as many fractional digits as its precision
-                raise _not_supported("to_iso8601 of a timestamp (its precision decides the digits)")
-            return exp.TimeToStr(this=arg, format=exp.Literal.string("%Y-%m-%d"))
+            if _is(arg, T.DATE):
+                return exp.TimeToStr(this=arg, format=exp.Literal.string("%Y-%m-%d"))
+            return _to_iso8601_timestamp(arg)
         if name == "millisecond" and node.expressions:
             return exp.Mod(this=node, expression=exp.Literal.number(1000))
         if name == "json_array_length" and node.expressions:
@@ -628,6 +861,8 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
             return _call(name, exp.Cast(this=arg, to=exp.DataType.build("DOUBLE")))
         return None
     if isinstance(node, exp.FromISO8601Timestamp):
+        if _result_column(node):
+            return _call("__la_from_iso8601_zoned", node.this)
         return _call("__la_from_iso8601_timestamp", node.this)
     if isinstance(node, exp.FromISO8601Date):
         return _call("__la_from_iso8601_date", node.this)
@@ -728,7 +963,10 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
         if _is(node.this, *_FLOATING) or _is(node.expression, *_FLOATING):
             return _call("__la_double_mod", node.this, node.expression)
         if _is(node.this, T.DECIMAL) or _is(node.expression, T.DECIMAL):
-            raise _not_supported("The modulus of decimals")
+            da, db = _decimal_ps(node.this), _decimal_ps(node.expression)
+            if not (da and db):
+                raise _not_supported("The modulus of a decimal whose precision is not known")
+            return _decimal_mod(node.this, node.expression, da, db)
         return None
     if isinstance(node, exp.Window) and isinstance(node.this, exp.Avg):
         return _decimal_avg(node.this, node)
@@ -859,8 +1097,22 @@ def _check_where_aliases(tree: exp.Expression, schema: dict[str, dict[str, str]]
                 raise QueryFailed(f"COLUMN_NOT_FOUND: line 1:1: Column '{col.name}' cannot be resolved")
 
 
-def translate(tree: exp.Expression, schema: dict[str, dict[str, str]] | None = None) -> exp.Expression:
-    """Rewrites an Athena AST in place into one whose DuckDB rendering has Trino's semantics."""
+def translate(
+    tree: exp.Expression, schema: dict[str, dict[str, str]] | None = None, result: bool = False
+) -> exp.Expression:
+    """Rewrites an Athena AST in place into one whose DuckDB rendering has Trino's semantics.
+
+    `result`: the tree's rows are the statement's result as the client sees it (a SELECT), so its
+    result columns may carry what only the result layer can render (a zoned timestamp, zoned.py).
+    """
+    token = _RESULT_TREE.set(tree if result else None)
+    try:
+        return _translate(tree, schema)
+    finally:
+        _RESULT_TREE.reset(token)
+
+
+def _translate(tree: exp.Expression, schema: dict[str, dict[str, str]] | None) -> exp.Expression:
     _check_where_aliases(tree, schema or {})
     _annotate(tree, schema or {})
     # Post-order: children are rewritten before their parents, whose types were taken beforehand.

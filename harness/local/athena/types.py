@@ -150,6 +150,7 @@ _SCALAR_ATHENA = {
     "timestamp_s": ("timestamp", 3),
     "timestamp_ns": ("timestamp", 3),
     "timestamp with time zone": ("timestamp with time zone", 3),
+    "timestamp with time zone (zoned)": ("timestamp with time zone", 3),
     "time": ("time", 3),
     "interval": ("interval day to second", 0),
     "blob": ("varbinary", 2147483647),
@@ -158,10 +159,17 @@ _SCALAR_ATHENA = {
 }
 
 
+# A timestamp with a time zone other than UTC travels as a one-field struct holding its Trino text
+# (harness/local/athena/zoned.py): DuckDB's own type keeps no zone.
+ZONED_FIELD = "__la_tstz"
+
+
 def type_id(t: object) -> str:
     tid = str(getattr(t, "id", str(t))).lower()
     if tid == "varchar" and str(t).upper() == "JSON":
         return "json"
+    if tid == "struct" and [name for name, _ in children(t)] == [ZONED_FIELD]:
+        return "timestamp with time zone (zoned)"
     return tid
 
 
