@@ -118,6 +118,7 @@ MACROS = (
     "ELSE string_split(s, d) END",
     # split with a limit: at most n entries, the last one holding the rest of the string.
     "CREATE OR REPLACE MACRO __la_split_limit(s, d, n) AS CASE "
+    "WHEN s IS NULL OR d IS NULL OR n IS NULL THEN NULL "
     "WHEN n <= 0 THEN error('INVALID_FUNCTION_ARGUMENT: Limit must be positive') "
     "WHEN len(__la_split(s, d)) <= n THEN __la_split(s, d) "
     "ELSE list_concat(__la_split(s, d)[1:n - 1], [array_to_string(__la_split(s, d)[n:], d)]) END",

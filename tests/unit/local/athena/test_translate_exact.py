@@ -1,0 +1,290 @@
+"""Constructs the DuckDB engine used to refuse and now answers as Trino 476 does, or refuses loudly.
+
+Expected values are Trino's (asked through the local Athena's Trino engine); the fidelity suite
+(harness/local/athena/fidelity.py) re-checks the corpus statements against a live Trino.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from harness.local.athena import athena_rules, sql, translate, zoned
+from harness.local.athena.errors import QueryFailed
+from harness.local.athena.results import build
+
+
+def run(query: str, result: bool = True) -> tuple[list[str], list[list[str | None]]]:
+    """(ColumnInfo types, rows as Athena text) of a statement whose rows are its result (a SELECT)."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET integer_division = true")
+    athena_rules.check(query)
+    ast = sql.parse_statement(query)
+    sql.name_outputs(ast)
+    text = sql.to_duckdb(ast, result=result)
+    translate.install(con, text, set())
+    try:
+        cur = con.execute(text)
+    except duckdb.Error as e:
+        raise QueryFailed(str(e).split("\n")[0].split("Error: ", 1)[-1]) from None
+    desc = cur.description or []
+    out = build([d[0] for d in desc], [d[1] for d in desc], cur.fetchall())
+    return [str(c["Type"]) for c in out.column_info], out.rows
+
+
+TSTZ = "timestamp with time zone"
+
+ANSWERS: list[tuple[str, str, list[str], list[str | None]]] = [
+    # time zones kept in result columns
+    (
+        "AT TIME ZONE a region",
+        "SELECT TIMESTAMP '2024-03-01 10:00:00.123456' AT TIME ZONE 'America/New_York'",
+        [TSTZ],
+        ["2024-03-01 05:00:00.123 America/New_York"],
+    ),
+    (
+        "AT TIME ZONE an offset",
+        "SELECT TIMESTAMP '2024-03-01 10:00:00.5' AT TIME ZONE '+05:30'",
+        [TSTZ],
+        ["2024-03-01 15:30:00.500 +05:30"],
+    ),
+    (
+        "at_timezone of a UTC literal",
+        "SELECT at_timezone(TIMESTAMP '2024-03-01 10:00:00 UTC', 'Europe/Berlin')",
+        [TSTZ],
+        ["2024-03-01 11:00:00.000 Europe/Berlin"],
+    ),
+    (
+        "with_timezone in a DST gap moves forward",
+        "SELECT with_timezone(TIMESTAMP '2024-03-10 02:30:00', 'America/New_York'), "
+        "with_timezone(TIMESTAMP '2024-03-01 10:00:00.123', '+01:00')",
+        [TSTZ, TSTZ],
+        ["2024-03-10 03:30:00.000 America/New_York", "2024-03-01 10:00:00.123 +01:00"],
+    ),
+    (
+        "from_unixtime with a zone",
+        "SELECT from_unixtime(1.5, 'Asia/Tokyo'), from_unixtime(0, '+05:30'), from_unixtime(0, 'UTC')",
+        [TSTZ, TSTZ, TSTZ],
+        [
+            "1970-01-01 09:00:01.500 Asia/Tokyo",
+            "1970-01-01 05:30:00.000 +05:30",
+            "1970-01-01 00:00:00.000 UTC",
+        ],
+    ),
+    (
+        "from_iso8601_timestamp keeps its offset",
+        "SELECT from_iso8601_timestamp('2026-11-02T03:04:05.123+05:30'), "
+        "from_iso8601_timestamp('2026-11-02T03:04:05-0800'), "
+        "from_iso8601_timestamp('2026-11-02T03:04:05+02'), "
+        "from_iso8601_timestamp('2026-11-02T03:04:05Z'), from_iso8601_timestamp('2026-11-02T03:04:05+00:00')",
+        [TSTZ] * 5,
+        [
+            "2026-11-02 03:04:05.123 +05:30",
+            "2026-11-02 03:04:05.000 -08:00",
+            "2026-11-02 03:04:05.000 +02:00",
+            "2026-11-02 03:04:05.000 UTC",
+            "2026-11-02 03:04:05.000 UTC",
+        ],
+    ),
+    (
+        "zoned literals",
+        "SELECT TIMESTAMP '2024-03-01 10:00:00 Europe/Berlin', TIMESTAMP '2024-03-01 10:00:00.12 +01:00'",
+        [TSTZ, TSTZ],
+        ["2024-03-01 10:00:00.000 Europe/Berlin", "2024-03-01 10:00:00.120 +01:00"],
+    ),
+    (
+        "zoned literals compare as instants",
+        "SELECT TIMESTAMP '2024-03-01 10:00:00 +01:00' < TIMESTAMP '2024-03-01 09:30:00 UTC', "
+        "TIMESTAMP '2024-03-01 10:00:00 Europe/Berlin' = TIMESTAMP '2024-03-01 09:00:00 UTC'",
+        ["boolean", "boolean"],
+        ["true", "true"],
+    ),
+    (
+        "timezone_hour and timezone_minute truncate toward zero",
+        "SELECT timezone_hour(TIMESTAMP '2024-03-01 10:00:00 -05:30'), "
+        "timezone_minute(TIMESTAMP '2024-03-01 10:00:00 -05:30'), "
+        "timezone_hour(TIMESTAMP '2024-03-01 10:00:00 America/New_York'), "
+        "timezone_minute(TIMESTAMP '2024-03-01 10:00:00 UTC')",
+        ["bigint"] * 4,
+        ["-5", "-30", "-5", "0"],
+    ),
+    ("zoned NULL", "SELECT from_unixtime(CAST(NULL AS double), 'Asia/Tokyo')", [TSTZ], [None]),
+    (
+        "to_iso8601 prints the literal's precision",
+        "SELECT to_iso8601(TIMESTAMP '2024-03-01 10:00:00.12'), "
+        "to_iso8601(CAST('2024-03-01 10:00:00' AS timestamp)), "
+        "to_iso8601(TIMESTAMP '2024-03-01 10:00:00 UTC'), to_iso8601(TIMESTAMP '2024-03-01 10:00:00 +05:30')",
+        ["varchar"] * 4,
+        [
+            "2024-03-01T10:00:00.12",
+            "2024-03-01T10:00:00.000",
+            "2024-03-01T10:00:00Z",
+            "2024-03-01T10:00:00+05:30",
+        ],
+    ),
+    # decimal modulus
+    (
+        "decimal modulus",
+        "SELECT mod(-7.5, 2), CAST(1.55 AS decimal(5,2)) % 0.4, mod(CAST(7 AS decimal(3,0)), 4), 5 % 2.5, "
+        "mod(12345678901234567890.5, 3), CAST(NULL AS decimal(3,1)) % 2",
+        ["decimal"] * 6,
+        ["-1.5", "0.35", "3", "0.0", "0.5", None],
+    ),
+    # typeof
+    (
+        "typeof of literals and casts",
+        "SELECT typeof(CAST(1 AS bigint)), typeof(1e0), typeof(true), typeof(DATE '2024-01-01'), "
+        "typeof(NULL), typeof(TIMESTAMP '2024-01-01 00:00:00'), typeof(CAST('a' AS varchar)), "
+        "typeof(3000000000), typeof(1.50), typeof(CAST(1 AS real)), typeof('')",
+        ["varchar"] * 11,
+        [
+            "bigint",
+            "double",
+            "boolean",
+            "date",
+            "unknown",
+            "timestamp(0)",
+            "varchar",
+            "bigint",
+            "decimal(3,2)",
+            "real",
+            "varchar(0)",
+        ],
+    ),
+    # strings
+    (
+        "strpos with an occurrence counts overlapping matches",
+        "SELECT strpos('aaaa', 'aa', 2), strpos('abc', '', 2), strpos('abc', 'b', 3), "
+        "strpos(CAST(NULL AS varchar), 'a', 1)",
+        ["bigint"] * 4,
+        ["2", "1", "0", None],
+    ),
+    (
+        "split with a limit",
+        "SELECT split('a,b,c', ',', 1), split('a,b,c', ',', 5), split('a,,', ',', 2), split('', ',', 2), "
+        "split(CAST(NULL AS varchar), ',', 2)",
+        ["array"] * 5,
+        ["[a,b,c]", "[a, b, c]", "[a, ,]", "[]", None],
+    ),
+    (
+        "soundex",
+        "SELECT soundex(''), soundex('Tymczak'), soundex('Ashcraft'), soundex('123'), soundex('O''Hara'), "
+        "soundex('Pfister'), soundex('a b'), soundex('HW'), soundex(CAST(NULL AS varchar))",
+        ["varchar"] * 9,
+        ["", "T522", "A261", "", "O600", "P236", "A100", "H000", None],
+    ),
+    (
+        "url_encode and url_decode as java.net",
+        "SELECT url_encode('~*-_.!''()@:'), url_encode(''), url_decode('%e2%82%ac'), url_decode('a+%2B'), "
+        "url_encode(CAST(NULL AS varchar)), url_decode(CAST(NULL AS varchar))",
+        ["varchar"] * 6,
+        ["%7E*-_.%21%27%28%29%40%3A", "", "€", "a +", None, None],
+    ),
+    (
+        "upper keeps ß, lower of ẞ is ß",
+        "SELECT upper('ẞ'), lower('ẞ'), upper('straße'), lower('STRASSE'), upper(CAST(NULL AS varchar))",
+        ["varchar"] * 5,
+        ["ẞ", "ß", "STRAßE", "strasse", None],
+    ),
+    (
+        "a bare NULL concatenated",
+        "SELECT 'a' || NULL, NULL || 'a', concat('a', NULL), concat(NULL, 'a'), concat('a', 'b', NULL)",
+        ["array", "array", "array", "array", "varchar"],
+        [None, None, None, None, None],
+    ),
+    (
+        "map_entries are anonymous rows",
+        "SELECT map_entries(MAP(ARRAY['a', 'b'], ARRAY[1, NULL])), "
+        "map_entries(CAST(NULL AS map(varchar, integer)))",
+        ["array", "array"],
+        ["[{field0=a, field1=1}, {field0=b, field1=null}]", None],
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "query", "types", "row"), ANSWERS, ids=[a[0] for a in ANSWERS])
+def test_trino_answer(case: str, query: str, types: list[str], row: list[str | None]) -> None:
+    assert run(query) == (types, [row])
+
+
+REJECTED = [
+    (
+        "zone unknown to Trino",
+        "SELECT TIMESTAMP '2024-03-01 10:00:00' AT TIME ZONE 'Not/AZone'",
+        "INVALID_FUNCTION_ARGUMENT: 'Not/AZone' is not a valid time zone",
+    ),
+    (
+        "zone name is case-sensitive",
+        "SELECT at_timezone(TIMESTAMP '2024-03-01 10:00:00', 'europe/berlin')",
+        "INVALID_FUNCTION_ARGUMENT: ",
+    ),
+    (
+        "from_unixtime zone unknown",
+        "SELECT from_unixtime(0, 'Not/AZone')",
+        "NOT_SUPPORTED: Time zone not supported",
+    ),
+    ("offset in another spelling", "SELECT from_unixtime(0, '+5:30')", "NOT_SUPPORTED: the time zone"),
+    (
+        "wall time of a zoned value",
+        "SELECT hour(TIMESTAMP '2024-03-01 10:00:00' AT TIME ZONE 'Asia/Tokyo')",
+        "NOT_SUPPORTED: AT TIME ZONE",
+    ),
+    (
+        "zoned literal read as a wall time",
+        "SELECT hour(TIMESTAMP '2024-03-01 10:00:00 +01:00')",
+        "NOT_SUPPORTED: A timestamp",
+    ),
+    (
+        "with_timezone in a subquery",
+        "SELECT x FROM (SELECT with_timezone(TIMESTAMP '2024-03-01 10:00:00', 'Asia/Tokyo') AS x)",
+        "NOT_SUPPORTED: with_timezone",
+    ),
+    (
+        "to_iso8601 of a computed timestamp",
+        "SELECT to_iso8601(date_trunc('hour', TIMESTAMP '2024-03-01 10:00:00'))",
+        "NOT_SUPPORTED: to_iso8601",
+    ),
+    (
+        "decimal modulus by zero",
+        "SELECT mod(CAST(7 AS decimal(3,0)), 0)",
+        "DIVISION_BY_ZERO: Division by zero",
+    ),
+    ("typeof of an expression", "SELECT typeof(1 + 1)", "NOT_SUPPORTED: typeof"),
+    ("strpos occurrence zero", "SELECT strpos('abc', 'b', 0)", "INVALID_FUNCTION_ARGUMENT: 'instance'"),
+    (
+        "split limit zero",
+        "SELECT split('a,b,c', ',', 0)",
+        "INVALID_FUNCTION_ARGUMENT: Limit must be positive",
+    ),
+    ("split empty delimiter", "SELECT split('a,b,c', '', 2)", "INVALID_FUNCTION_ARGUMENT: The delimiter"),
+    ("soundex of non-ASCII", "SELECT soundex('Ärger')", "NOT_SUPPORTED: soundex"),
+    ("url_decode bad escape", "SELECT url_decode('%zz')", "INVALID_FUNCTION_ARGUMENT: URLDecoder"),
+    ("url_decode of bytes not UTF-8", "SELECT url_decode('%C3')", "NOT_SUPPORTED: url_decode"),
+    ("unbounded varchar || NULL is ambiguous", "SELECT 'a' || 'b' || NULL", "AMBIGUOUS_FUNCTION_CALL: "),
+]
+
+
+@pytest.mark.parametrize(("case", "query", "error"), REJECTED, ids=[r[0] for r in REJECTED])
+def test_rejected_like_trino_or_loudly(case: str, query: str, error: str) -> None:
+    with pytest.raises(QueryFailed) as failed:
+        run(query)
+    assert failed.value.reason.startswith(error), failed.value.reason
+
+
+def test_zoned_values_only_in_the_statements_own_result() -> None:
+    """A CTAS, INSERT or view reads the query's rows as data: a zoned value there is refused."""
+    with pytest.raises(QueryFailed, match="NOT_SUPPORTED: AT TIME ZONE"):
+        run("SELECT TIMESTAMP '2024-03-01 10:00:00' AT TIME ZONE 'Asia/Tokyo'", result=False)
+    with pytest.raises(QueryFailed, match="NOT_SUPPORTED: from_iso8601_timestamp with a non-UTC offset"):
+        run("SELECT from_iso8601_timestamp('2026-11-02T03:04:05+02:00')", result=False)
+
+
+def test_zone_names_are_trinos() -> None:
+    assert {"America/New_York", "Europe/Berlin", "Asia/Tokyo"} <= zoned.region_zones()
+    assert "EST" not in zoned.region_zones() and "utc" not in zoned.region_zones()
+    assert zoned.zone("+05:30") == ("+05:30", 330)
+    assert zoned.zone("-08:00") == ("-08:00", -480)
+    assert zoned.zone("UTC") == ("UTC", 0)
+    with pytest.raises(QueryFailed, match="NOT_SUPPORTED"):
+        zoned.zone("+15:00")
