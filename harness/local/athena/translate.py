@@ -23,7 +23,7 @@ from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.tokens import TokenType
 
-from . import zoned
+from . import json_text, zoned
 from .errors import QueryFailed
 
 READ = "athena"
@@ -285,6 +285,8 @@ MACROS = (
     "CREATE OR REPLACE MACRO hamming_distance(a, b) AS CASE WHEN length(a) <> length(b) THEN "
     "error('INVALID_FUNCTION_ARGUMENT: The input strings to hamming_distance function must have "
     "the same length') ELSE CAST(hamming(a, b) AS BIGINT) END",
+    # JSON text made canonical by the translation (json_text.py): DuckDB keeps a JSON cast's text as is.
+    "CREATE OR REPLACE MACRO __la_json_text(t) AS CAST(t AS JSON)",
     # map_entries: Trino's entries are anonymous rows (field0, field1).
     "CREATE OR REPLACE MACRO __la_map_entries(m) AS CASE WHEN m IS NULL THEN NULL ELSE "
     "list_transform(map_entries(m), lambda e: {'field0': e['key'], 'field1': e['value']}) END",
@@ -666,8 +668,79 @@ def _trino_type_name(node: exp.Expression) -> str | None:
 _UNITS = {"millisecond", "second", "minute", "hour", "day", "week", "month", "quarter", "year"}
 
 
+def _json_path_steps(path: exp.Expression | None) -> list[str | int] | None:
+    if not isinstance(path, exp.JSONPath):
+        return None
+    steps: list[str | int] = []
+    for part in path.expressions:
+        if isinstance(part, exp.JSONPathRoot):
+            continue
+        key = isinstance(part, exp.JSONPathKey) and isinstance(part.this, str)
+        if not (key or (isinstance(part, exp.JSONPathSubscript) and isinstance(part.this, int))):
+            return None
+        steps.append(part.this)
+    return steps
+
+
+def _folded_json(node: exp.Expression | None) -> str | None:
+    """The canonical text of a JSON value the translation computed (json_parse or CAST of a literal)."""
+    if _named(node, "__la_json_text") and node is not None:
+        return _literal_text(node.expressions[0])
+    return None
+
+
+def _json_fold(node: exp.Expression) -> exp.Expression | None:
+    """JSON functions of literal JSON text, computed as Trino computes them (json_text.py)."""
+    if isinstance(node, exp.ParseJSON):
+        text = _literal_text(node.this)
+        value = json_text.parse(text) if text is not None else json_text.INVALID
+        if value is json_text.INVALID:
+            return None  # invalid JSON fails at run time, as in Trino
+        try:
+            return _call("__la_json_text", exp.Literal.string(json_text.canonical(value)))
+        except json_text.Unsupported as e:
+            raise _not_supported(f"json_parse of {e}") from None
+    if isinstance(node, exp.Cast) and node.to.this == T.JSON and _literal_text(node.this) is not None:
+        return _call("__la_json_text", exp.Literal.string(json_text.quote(node.this.name)))
+    if isinstance(node, exp.JSONFormat):
+        folded = _folded_json(node.this)
+        return exp.Literal.string(folded) if folded is not None else None
+    if isinstance(node, exp.JSONExtractScalar):
+        source = _literal_text(node.this)
+        source = source if source is not None else _folded_json(node.this)
+        steps = _json_path_steps(node.expression)
+        value = json_text.parse(source) if source is not None else json_text.INVALID
+        if value is json_text.INVALID or steps is None:
+            return None
+        scalar = json_text.extract_scalar(value, steps)
+        if scalar is None:
+            return exp.Cast(this=exp.Null(), to=exp.DataType.build("VARCHAR"))
+        return exp.Literal.string(scalar)
+    if isinstance(node, exp.Cast) and node.to.this == T.VARCHAR and not node.to.expressions:
+        folded = _folded_json(node.this)
+        if folded is None:
+            return None
+        value = json_text.parse(folded)
+        if isinstance(value, json_text.Obj | list):
+            if isinstance(node, exp.TryCast):
+                return exp.Cast(this=exp.Null(), to=exp.DataType.build("VARCHAR"))
+            # A constant that fails for every row: refused before running (loud also for no rows).
+            raise QueryFailed(f"INVALID_CAST_ARGUMENT: Cannot cast '{folded}' to varchar")
+        if isinstance(value, json_text.Number) and not value.integral:
+            as_double = exp.Cast(this=exp.Literal.string(value.token), to=exp.DataType.build("DOUBLE"))
+            return _call("__la_double_text", as_double)
+        text = json_text.extract_scalar(value, [])
+        if text is None:
+            return exp.Cast(this=exp.Null(), to=exp.DataType.build("VARCHAR"))
+        return exp.Literal.string(text)
+    return None
+
+
 def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
     """The DuckDB form of one (already annotated) node, or None to keep it."""
+    folded = _json_fold(node)
+    if folded is not None:
+        return folded
     if isinstance(node, exp.DateAdd | exp.DateDiff | exp.TimestampTrunc | exp.DateTrunc):
         unit = node.text("unit").lower()
         if unit and unit not in _UNITS:

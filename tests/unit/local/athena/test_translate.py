@@ -159,7 +159,11 @@ REJECTED = [
         "SELECT hour(from_iso8601_timestamp('2026-11-02T03:04:05+02:00'))",
         "NOT_SUPPORTED: ",
     ),
-    ("json number as written", """SELECT json_extract_scalar('{"a":1.50}', '$.a')""", "NOT_SUPPORTED: "),
+    (
+        "json number as written, of JSON known at run time",
+        """SELECT json_extract_scalar(s, '$.a') FROM (VALUES '{"a":1.50}') AS t(s)""",
+        "NOT_SUPPORTED: ",
+    ),
     ("array_sort with a comparator", "SELECT array_sort(ARRAY[2, 1], (a, b) -> 0)", "NOT_SUPPORTED: "),
     ("word_stem", "SELECT word_stem('running')", "NOT_SUPPORTED: word_stem"),
     ("typeof of an expression", "SELECT typeof(1 + 1)", "NOT_SUPPORTED: typeof"),

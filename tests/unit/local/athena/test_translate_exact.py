@@ -193,6 +193,38 @@ ANSWERS: list[tuple[str, str, list[str], list[str | None]]] = [
         ["array", "array", "array", "array", "varchar"],
         [None, None, None, None, None],
     ),
+    # JSON literals as Trino reads and prints them
+    (
+        "json_extract_scalar keeps numbers as written, the first duplicate key",
+        """SELECT json_extract_scalar('{"a":-1.5e+3}', '$.a'), json_extract_scalar('{"a":0.10}', '$.a'), """
+        """json_extract_scalar('[1.0]', '$[0]'), json_extract_scalar('{"a":"x\\u00e9"}', '$.a'), """
+        """json_extract_scalar('{"a":1.50,"a":2.5}', '$.a'), json_extract_scalar('{"a b":1}', '$["a b"]'), """
+        """json_extract_scalar('{"a":[1]}', '$.a'), json_extract_scalar('{"a":null}', '$.a'), """
+        """json_extract_scalar(json_parse('{"a":1.50}'), '$.a')""",
+        ["varchar"] * 9,
+        ["-1.5e+3", "0.10", "1.0", "xé", "1.50", "1", None, None, "1.5"],
+    ),
+    (
+        "json_parse is canonical",
+        """SELECT json_format(json_parse('{"a":1.50,"b":1E2,"c":-0.0,"d":12345678901234567890,"e":0.1,"""
+        """"f":1e-7}')), json_format(json_parse('{"b":{"z":1,"y":2},"a":null,"B":true}')), """
+        """json_parse('{"b":1, "a":2}'), json_format(json_parse('["\\u00e9/\\/","a\\"b\\\\c\\nd"]'))""",
+        ["varchar", "varchar", "json", "varchar"],
+        [
+            '{"a":1.5,"b":100.0,"c":-0.0,"d":12345678901234567890,"e":0.1,"f":1.0E-7}',
+            '{"B":true,"a":null,"b":{"y":2,"z":1}}',
+            '{"a":2,"b":1}',
+            '["é//","a\\"b\\\\c\\nd"]',
+        ],
+    ),
+    (
+        "CAST to and from json",
+        """SELECT CAST('{"a":1}' AS json), CAST(json_parse('"b"') AS varchar), """
+        """CAST(json_parse('1.50') AS varchar), CAST(json_parse('true') AS varchar), """
+        """CAST(json_parse('null') AS varchar), CAST(json_parse('12') AS varchar)""",
+        ["json", "varchar", "varchar", "varchar", "varchar", "varchar"],
+        ['"{\\"a\\":1}"', "b", "1.5E0", "true", None, "12"],
+    ),
     (
         "map_entries are anonymous rows",
         "SELECT map_entries(MAP(ARRAY['a', 'b'], ARRAY[1, NULL])), "
@@ -261,6 +293,18 @@ REJECTED = [
     ("soundex of non-ASCII", "SELECT soundex('Ärger')", "NOT_SUPPORTED: soundex"),
     ("url_decode bad escape", "SELECT url_decode('%zz')", "INVALID_FUNCTION_ARGUMENT: URLDecoder"),
     ("url_decode of bytes not UTF-8", "SELECT url_decode('%C3')", "NOT_SUPPORTED: url_decode"),
+    ("json_parse of invalid JSON", "SELECT json_parse('x')", "INVALID_FUNCTION_ARGUMENT: Cannot convert"),
+    ("json_parse with duplicate keys", """SELECT json_parse('{"a":1,"a":2}')""", "NOT_SUPPORTED: json_parse"),
+    (
+        "CAST of a JSON object to varchar",
+        """SELECT CAST(json_parse('[1]') AS varchar)""",
+        "INVALID_CAST_ARGUMENT",
+    ),
+    (
+        "json_format of JSON known at run time",
+        "SELECT json_format(json_parse(s)) FROM (VALUES '1') AS t(s)",
+        "NOT_SUPPORTED: json_format",
+    ),
     ("unbounded varchar || NULL is ambiguous", "SELECT 'a' || 'b' || NULL", "AMBIGUOUS_FUNCTION_CALL: "),
 ]
 
