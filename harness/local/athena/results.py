@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from .types import ZONED_FIELD, children, column_info, type_id
+from .types import carried_text, children, column_info, type_id
 
 Formatter = Callable[[object], str]
 
@@ -137,8 +137,9 @@ def formatter(t: object) -> Formatter:
         return _timestamp
     if tid == "timestamp with time zone":
         return _timestamptz
-    if tid == "timestamp with time zone (zoned)":
-        return lambda v: str(v[ZONED_FIELD])  # type: ignore[index]
+    field = carried_text(t)
+    if field is not None:
+        return lambda v: str(v[field])  # type: ignore[index]
     if tid == "date":
         return lambda v: v.isoformat() if isinstance(v, date) else str(v)
     if tid == "time":

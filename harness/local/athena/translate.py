@@ -287,6 +287,20 @@ MACROS = (
     "the same length') ELSE CAST(hamming(a, b) AS BIGINT) END",
     # JSON text made canonical by the translation (json_text.py): DuckDB keeps a JSON cast's text as is.
     "CREATE OR REPLACE MACRO __la_json_text(t) AS CAST(t AS JSON)",
+    # An interval year to month as a result column: its Trino text (types.py, TEXT_CARRIERS).
+    "CREATE OR REPLACE MACRO __la_year_month(t) AS {'__la_iym': t}",
+    # CAST(varchar AS integer types): Java's parsing, trimmed; DuckDB would also take '1.5' and '1e0'.
+    "CREATE OR REPLACE MACRO __la_integral_text(s) AS "
+    "regexp_replace(s, '^[\\x00-\\x20]+|[\\x00-\\x20]+$', '', 'g')",
+    "CREATE OR REPLACE MACRO __la_cast_integral(s, t) AS CASE WHEN s IS NULL THEN NULL "
+    "WHEN regexp_full_match(__la_integral_text(s), '[+-]?[0-9]+') THEN __la_integral_text(s) "
+    "WHEN regexp_matches(s, '[^\\x00-\\x7F]') THEN error('NOT_SUPPORTED: CAST of ''' || s || ''' to an "
+    "integer (Java reads non-ASCII digits) is not supported by the local Athena engine') "
+    "ELSE error('INVALID_CAST_ARGUMENT: Cannot cast ''' || s || ''' to ' || t) END",
+    "CREATE OR REPLACE MACRO __la_trycast_integral(s) AS CASE WHEN s IS NULL THEN NULL "
+    "WHEN regexp_full_match(__la_integral_text(s), '[+-]?[0-9]+') THEN __la_integral_text(s) "
+    "WHEN regexp_matches(s, '[^\\x00-\\x7F]') THEN error('NOT_SUPPORTED: TRY_CAST of ''' || s || ''' to "
+    "an integer (Java reads non-ASCII digits) is not supported by the local Athena engine') END",
     # map_entries: Trino's entries are anonymous rows (field0, field1).
     "CREATE OR REPLACE MACRO __la_map_entries(m) AS CASE WHEN m IS NULL THEN NULL ELSE "
     "list_transform(map_entries(m), lambda e: {'field0': e['key'], 'field1': e['value']}) END",
@@ -295,8 +309,77 @@ MACROS = (
 
 
 _MACRO_NAME = re.compile(r"MACRO (\w+)\(")
-_MACROS_BY_NAME = {_MACRO_NAME.search(m).group(1): m for m in MACROS}  # type: ignore[union-attr]
 _WORD = re.compile(r"\b\w+\b")
+
+
+def _without_errors(sql: str) -> str:
+    """`sql` with each `error(...)` call replaced by NULL (quotes and nested parentheses respected)."""
+    out, i = [], 0
+    while True:
+        j = sql.find("error(", i)
+        if j < 0 or (j > 0 and (sql[j - 1].isalnum() or sql[j - 1] == "_")):
+            if j < 0:
+                out.append(sql[i:])
+                return "".join(out)
+            out.append(sql[i : j + 6])
+            i = j + 6
+            continue
+        out.append(sql[i:j] + "NULL")
+        depth, k, quoted = 0, j + 5, False
+        while k < len(sql):
+            ch = sql[k]
+            if ch == "'":
+                quoted = not quoted
+            elif not quoted and ch == "(":
+                depth += 1
+            elif not quoted and ch == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+            k += 1
+        i = k + 1
+
+
+_REFUSING: set[str] = set()  # macros that may fail with NOT_SUPPORTED: refused inside TRY
+
+
+def _try_variants(macros: tuple[str, ...]) -> dict[str, str]:
+    """For TRY(...): each macro that can fail (calls error(), or such a macro) as a variant whose
+    failures are NULL, named __la_try_<name>. DuckDB's TRY refuses error() (it is volatile), and Trino's
+    TRY gives NULL for the run-time checks the macros make."""
+    bodies = {_MACRO_NAME.search(m).group(1): m for m in macros}  # type: ignore[union-attr]
+    failing = {name for name, m in bodies.items() if "error(" in m.split(" AS ", 1)[1]}
+    while True:
+        more = {
+            n
+            for n, m in bodies.items()
+            if n not in failing and failing & set(_WORD.findall(m.split(" AS ", 1)[1]))
+        }
+        if not more:
+            break
+        failing |= more
+    refusing = {n for n in failing if "error('NOT_SUPPORTED" in bodies[n]}
+    while True:  # a macro that may refuse loudly cannot become NULL under TRY: that would be silent
+        more = {n for n in failing - refusing if refusing & set(_WORD.findall(bodies[n].split(" AS ", 1)[1]))}
+        if not more:
+            break
+        refusing |= more
+    failing -= refusing
+    _REFUSING.update(refusing)
+    renamed = {n: "__la_try_" + n.removeprefix("__la_") for n in failing}
+    variants = {}
+    for name in failing:
+        text = _without_errors(bodies[name])
+        text = re.sub(r"\b(\w+)\(", lambda m: renamed.get(m.group(1), m.group(1)) + "(", text)
+        variants[renamed[name]] = text
+    return variants
+
+
+TRY_VARIANTS = _try_variants(MACROS)
+_MACROS_BY_NAME = {
+    **{_MACRO_NAME.search(m).group(1): m for m in MACROS},  # type: ignore[union-attr]
+    **TRY_VARIANTS,
+}
 
 
 def _needed(sql: str, have: set[str]) -> list[str]:
@@ -736,6 +819,57 @@ def _json_fold(node: exp.Expression) -> exp.Expression | None:
     return None
 
 
+_INTEGRAL_NAMES = {T.TINYINT: "TINYINT", T.SMALLINT: "SMALLINT", T.INT: "INT", T.BIGINT: "BIGINT"}
+_INTEGRAL_TEXT = re.compile(r"[\x00-\x20]*([+-]?[0-9]+)[\x00-\x20]*")
+
+
+def _cast_integral(node: exp.Cast) -> exp.Expression:
+    """CAST/TRY_CAST of text to an integer type as Trino parses it (Java's Long.parseLong of the trimmed
+    text): '1.5' and '1e0' fail, where DuckDB would round them."""
+    to, name = node.to, _INTEGRAL_NAMES[node.to.this]
+    text = _literal_text(node.this)
+    if text is not None:  # a literal is decided here, so TRY(...) can still make a failure NULL
+        m = _INTEGRAL_TEXT.fullmatch(text)
+        if m:
+            return node.__class__(this=exp.Literal.string(m.group(1)), to=to)
+        if not text.isascii():
+            raise _not_supported(f"CAST of '{text}' to an integer (Java reads non-ASCII digits)")
+        if isinstance(node, exp.TryCast):
+            return exp.Cast(this=exp.Null(), to=to)
+        failure = exp.Literal.string(f"INVALID_CAST_ARGUMENT: Cannot cast '{text}' to {name}")
+        return exp.Cast(this=_call("error", failure), to=to)
+    if isinstance(node, exp.TryCast):
+        return exp.TryCast(this=_call("__la_trycast_integral", node.this), to=to)
+    return exp.Cast(this=_call("__la_cast_integral", node.this, exp.Literal.string(name)), to=to)
+
+
+def _year_month(text: str | None, kind: str) -> int | None:
+    """Months of an `INTERVAL 'n' YEAR|MONTH` or `INTERVAL 'y-m' YEAR TO MONTH` literal."""
+    m = re.fullmatch(r"([+-]?)(\d+)(?:-(\d+))?", (text or "").strip())
+    if m is None or (kind == "year-month") != (m.group(3) is not None):
+        return None
+    whole = int(m.group(2))
+    n = whole * 12 + int(m.group(3)) if m.group(3) else whole * (12 if kind == "year" else 1)
+    return -n if m.group(1) == "-" else n
+
+
+def _try(node: exp.Try) -> exp.Expression:
+    """Trino's TRY gives NULL where the expression fails: the translation's checks inside it use their
+    NULL-giving variants (TRY_VARIANTS), casts become TRY_CAST, and DuckDB's TRY catches the rest."""
+    body = node.this
+    for sub in list(body.walk()):
+        refusing = isinstance(sub, exp.Anonymous) and sub.name in _REFUSING
+        if refusing or (_named(sub, "error") and "NOT_SUPPORTED" in sub.sql()):
+            raise _not_supported(f"TRY around {sub.name} (it may refuse what it cannot answer exactly)")
+        if isinstance(sub, exp.Anonymous) and sub.name.lower() == "error":
+            sub.replace(exp.Null())
+        elif isinstance(sub, exp.Anonymous) and "__la_try_" + sub.name.removeprefix("__la_") in TRY_VARIANTS:
+            sub.set("this", "__la_try_" + sub.name.removeprefix("__la_"))
+        elif type(sub) is exp.Cast:
+            sub.replace(exp.TryCast(this=sub.this, to=sub.to))
+    return node
+
+
 def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
     """The DuckDB form of one (already annotated) node, or None to keep it."""
     folded = _json_fold(node)
@@ -882,14 +1016,27 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
         raise _not_supported(f"AT TIME ZONE other than 'UTC' {_ZONED_ONLY_AS_RESULT}")
     if isinstance(node, exp.UnixToTime) and node.args.get("zone") is not None:
         raise _not_supported("from_unixtime with a time zone other than as a result column")
-    if (
-        isinstance(node, exp.Interval)
-        and isinstance(node.parent, exp.Alias | exp.Select)
-        and node.text("unit").lower() in ("year", "month")
-    ):
-        raise _not_supported("An interval year to month as a result column")
+    if isinstance(node, exp.Interval):
+        unit = node.args.get("unit")
+        span = isinstance(unit, exp.IntervalSpan)
+        kind = f"{unit.this.name}-{unit.expression.name}".lower() if span else node.text("unit").lower()
+        if kind in ("year", "month", "year-month"):
+            months = _year_month(_literal_text(node.this), kind)
+            if months is not None and _result_column(node):
+                sign, months = ("-" if months < 0 else ""), abs(months)
+                return _call("__la_year_month", exp.Literal.string(f"{sign}{months // 12}-{months % 12}"))
+            parent = node.parent
+            interval_sum = isinstance(parent, exp.Add | exp.Sub) and all(
+                isinstance(e, exp.Interval) for e in (parent.this, parent.expression)
+            )
+            # A year-month interval as a value (not added to a date) would print as DuckDB's days.
+            as_value = isinstance(parent, exp.Alias | exp.Select | exp.Mul | exp.Div | exp.Neg)
+            if span or interval_sum or as_value:
+                raise _not_supported("An interval year to month as a result column of a computed value")
     if isinstance(node, exp.Sub) and _is(node.this, T.DATE) and _is(node.expression, T.DATE):
         return _call("to_days", exp.Cast(this=node, to=exp.DataType.build("INT")))
+    if isinstance(node, exp.Try):
+        return _try(node)
     if isinstance(node, exp.TryCast) and node.to.this in (T.ARRAY, T.MAP, T.STRUCT):
         raise _not_supported("TRY_CAST to an array, map or row (Trino fails the whole value)")
     if isinstance(node, exp.Typeof):
@@ -1011,6 +1158,8 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
             bare = node.copy()
             bare.set("to", exp.DataType.build("VARCHAR"))
             return _call("__la_fit_varchar", _rewrite_one(bare) or bare, exp.Literal.number(n))
+        if to.this in _INTEGRAL_PRECISION and _is(node.this, T.VARCHAR, T.TEXT, T.CHAR):
+            return _cast_integral(node)
         if to.this == T.BOOLEAN and _is(node.this, T.VARCHAR, T.TEXT):
             return _call("__la_to_boolean", node.this)
         if text_target and _is(node.this, *_FLOATING):

@@ -193,6 +193,35 @@ ANSWERS: list[tuple[str, str, list[str], list[str | None]]] = [
         ["array", "array", "array", "array", "varchar"],
         [None, None, None, None, None],
     ),
+    # TRY and casts
+    (
+        "TRY gives NULL where the translation's checks fail",
+        "SELECT TRY(CAST('x' AS integer) + 1), TRY(ARRAY[1][0]), TRY(split_part('a', ',', 0)), "
+        "TRY(CAST(1 AS integer) / 0), TRY(1e0 / 0), TRY(CAST(10 AS decimal(5,2)) / 0), TRY(1 + 1)",
+        ["integer", "integer", "varchar", "integer", "double", "decimal", "integer"],
+        [None, None, None, None, "Infinity", None, "2"],
+    ),
+    (
+        "CAST of text to integers parses as Java does",
+        "SELECT CAST(' 1' AS integer), CAST('1 ' AS bigint), CAST('+1' AS integer), CAST('-0' AS integer), "
+        "CAST('01' AS integer), CAST('-2147483648' AS integer)",
+        ["integer", "bigint", "integer", "integer", "integer", "integer"],
+        ["1", "1", "1", "0", "1", "-2147483648"],
+    ),
+    (
+        "TRY_CAST of text that is not an integer",
+        "SELECT TRY_CAST('1.5' AS integer), TRY_CAST('1e0' AS bigint), TRY_CAST('' AS integer), "
+        "TRY_CAST('9999999999' AS integer), TRY_CAST('0x10' AS integer), TRY_CAST('1_000' AS integer)",
+        ["integer", "bigint", "integer", "integer", "integer", "integer"],
+        [None, None, None, None, None, None],
+    ),
+    (
+        "interval year to month result columns",
+        "SELECT INTERVAL '14' MONTH, INTERVAL '2' YEAR, INTERVAL '-3' MONTH, INTERVAL '1-2' YEAR TO MONTH, "
+        "INTERVAL '3' DAY",
+        ["interval year to month"] * 4 + ["interval day to second"],
+        ["1-2", "2-0", "-0-3", "1-2", "3 00:00:00.000"],
+    ),
     # JSON literals as Trino reads and prints them
     (
         "json_extract_scalar keeps numbers as written, the first duplicate key",
@@ -305,6 +334,19 @@ REJECTED = [
         "SELECT json_format(json_parse(s)) FROM (VALUES '1') AS t(s)",
         "NOT_SUPPORTED: json_format",
     ),
+    (
+        "CAST of a decimal text to integer",
+        "SELECT CAST('1.5' AS integer)",
+        "INVALID_CAST_ARGUMENT: Cannot cast '1.5' to INT",
+    ),
+    (
+        "CAST of a column's text to integer",
+        "SELECT CAST(s AS integer) FROM (VALUES '1.5') AS t(s)",
+        "INVALID_CAST_ARGUMENT: Cannot cast '1.5'",
+    ),
+    ("non-ASCII digits", "SELECT TRY_CAST('\uff11' AS integer)", "NOT_SUPPORTED: CAST of"),
+    ("TRY around a check that may refuse", "SELECT TRY(url_decode('%zz'))", "NOT_SUPPORTED: TRY around"),
+    ("interval year to month computed", "SELECT INTERVAL '1' MONTH * 2", "NOT_SUPPORTED: "),
     ("unbounded varchar || NULL is ambiguous", "SELECT 'a' || 'b' || NULL", "AMBIGUOUS_FUNCTION_CALL: "),
 ]
 
@@ -322,6 +364,22 @@ def test_zoned_values_only_in_the_statements_own_result() -> None:
         run("SELECT TIMESTAMP '2024-03-01 10:00:00' AT TIME ZONE 'Asia/Tokyo'", result=False)
     with pytest.raises(QueryFailed, match="NOT_SUPPORTED: from_iso8601_timestamp with a non-UTC offset"):
         run("SELECT from_iso8601_timestamp('2026-11-02T03:04:05+02:00')", result=False)
+
+
+def test_try_rows_of_a_table_become_null_one_by_one() -> None:
+    query = (
+        "SELECT TRY_CAST(s AS integer), TRY(ARRAY[1, 2][i]) "
+        "FROM (VALUES ('1.5', 1), ('x', 3), (NULL, 2), ('7', 0)) AS t(s, i)"
+    )
+    assert sorted(run(query)[1], key=str) == sorted(
+        [[None, "1"], [None, None], [None, "2"], ["7", None]], key=str
+    )
+
+
+def test_try_variants_return_null_instead_of_failing() -> None:
+    assert "error(" not in "".join(translate.TRY_VARIANTS.values())
+    assert "__la_try_subscript" in translate.TRY_VARIANTS
+    assert "__la_url_decode" in translate._REFUSING  # may refuse loudly: never NULL under TRY
 
 
 def test_zone_names_are_trinos() -> None:
