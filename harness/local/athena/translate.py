@@ -751,6 +751,75 @@ def _trino_type_name(node: exp.Expression) -> str | None:
 _UNITS = {"millisecond", "second", "minute", "hour", "day", "week", "month", "quarter", "year"}
 
 
+# Patterns on which Python's re (ASCII mode) and Java's regex (Trino's) agree: literal characters,
+# \d \w \s and escaped punctuation, simple classes, groups without (?...), quantifiers, alternation.
+_PORTABLE_REGEX = re.compile(
+    r"([A-Za-z0-9 _,;:=/#@!%&'\"<>~-]|\\[dwsDWS.*+?()\[\]{}|^$\\/-]|[.*+?()|^$]"
+    r"|\[\^?([A-Za-z0-9 _,;:=/#@!%&'\"<>~.-]|\\[dws])+\]|\{\d+(,\d*)?\})*"
+)
+
+
+def _portable_regex(pattern: str, subject: str) -> re.Pattern[str] | None:
+    if "(?" in pattern or not _PORTABLE_REGEX.fullmatch(pattern) or "\n" in subject or "\r" in subject:
+        return None
+    try:
+        return re.compile(pattern, re.ASCII)
+    except re.error:
+        return None
+
+
+def _java_replacement(text: str, groups: int) -> str | None:
+    """Java's replacement syntax ($n groups, \\x literal) as Python's, or None if it would fail."""
+    out, i = [], 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            out.append(text[i + 1].replace("\\", "\\\\"))
+            i += 2
+        elif ch == "$":
+            m = re.match(r"\d", text[i + 1 :])
+            if m is None or int(m.group(0)) > groups:
+                return None
+            out.append(f"\\g<{m.group(0)}>")
+            i += 2
+        elif ch == "\\":
+            return None
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _regex_fold(node: exp.Expression) -> exp.Expression | None:
+    """regexp_replace / regexp_extract of literals, computed with Java's matching rules (empty matches
+    included, a group that took no part is NULL) where Python's re is known to agree."""
+    if not isinstance(node, exp.RegexpReplace | exp.RegexpExtract):
+        return None
+    subject, pattern = _literal_text(node.this), _literal_text(node.expression)
+    if subject is None or pattern is None:
+        return None
+    compiled = _portable_regex(pattern, subject)
+    if compiled is None:
+        return None
+    null = exp.Cast(this=exp.Null(), to=exp.DataType.build("VARCHAR"))
+    if isinstance(node, exp.RegexpExtract):
+        group = node.args.get("group")
+        index = (
+            int(group.name) if isinstance(group, exp.Literal) and group.is_int else 0 if group is None else -1
+        )
+        if not 0 <= index <= compiled.groups:
+            return None  # the checks below fail it as Trino does
+        m = compiled.search(subject)
+        value = m.group(index) if m else None
+        return exp.Literal.string(value) if value is not None else null
+    replacement = node.args.get("replacement")
+    text = _literal_text(replacement) if replacement is not None else ""
+    python = _java_replacement(text, compiled.groups) if text is not None else None
+    if python is None:
+        return None
+    return exp.Literal.string(compiled.sub(python, subject))
+
+
 def _json_path_steps(path: exp.Expression | None) -> list[str | int] | None:
     if not isinstance(path, exp.JSONPath):
         return None
@@ -873,6 +942,8 @@ def _try(node: exp.Try) -> exp.Expression:
 def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
     """The DuckDB form of one (already annotated) node, or None to keep it."""
     folded = _json_fold(node)
+    if folded is None:
+        folded = _regex_fold(node)
     if folded is not None:
         return folded
     if isinstance(node, exp.DateAdd | exp.DateDiff | exp.TimestampTrunc | exp.DateTrunc):

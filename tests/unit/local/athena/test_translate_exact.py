@@ -222,6 +222,22 @@ ANSWERS: list[tuple[str, str, list[str], list[str | None]]] = [
         ["interval year to month"] * 4 + ["interval day to second"],
         ["1-2", "2-0", "-0-3", "1-2", "3 00:00:00.000"],
     ),
+    # regular expressions of literals, with Java's empty-match and group rules
+    (
+        "regexp_replace with empty matches",
+        "SELECT regexp_replace('aaa', 'a*', 'X'), regexp_replace('abc', 'x*', '-'), "
+        "regexp_replace('', 'a*', 'X'), regexp_replace('abc', '', '-'), "
+        "regexp_replace('ab', 'b*', '[$0]'), regexp_replace('abc', 'b')",
+        ["varchar"] * 6,
+        ["XX", "-a-b-c-", "X", "-a-b-c-", "[]a[b][]", "ac"],
+    ),
+    (
+        "regexp_extract of a group that took no part is NULL",
+        "SELECT regexp_extract('foo', '(x)?foo', 1), regexp_extract('ab', '(a)(x)?', 2), "
+        "regexp_extract('ab', '(a)(x?)', 2), regexp_extract('abc', 'x')",
+        ["varchar"] * 4,
+        [None, None, "", None],
+    ),
     # JSON literals as Trino reads and prints them
     (
         "json_extract_scalar keeps numbers as written, the first duplicate key",
@@ -347,6 +363,16 @@ REJECTED = [
     ("non-ASCII digits", "SELECT TRY_CAST('\uff11' AS integer)", "NOT_SUPPORTED: CAST of"),
     ("TRY around a check that may refuse", "SELECT TRY(url_decode('%zz'))", "NOT_SUPPORTED: TRY around"),
     ("interval year to month computed", "SELECT INTERVAL '1' MONTH * 2", "NOT_SUPPORTED: "),
+    (
+        "regexp group beyond the pattern's",
+        "SELECT regexp_extract('abc', '(b)', 2)",
+        "INVALID_FUNCTION_ARGUMENT: Pattern has 1 groups",
+    ),
+    (
+        "regexp_replace with empty matches on a column",
+        "SELECT regexp_replace(s, 'a*', 'X') FROM (VALUES 'aaa') AS t(s)",
+        "NOT_SUPPORTED: regexp_replace",
+    ),
     ("unbounded varchar || NULL is ambiguous", "SELECT 'a' || 'b' || NULL", "AMBIGUOUS_FUNCTION_CALL: "),
 ]
 
