@@ -128,3 +128,85 @@ def extract_scalar(value: Any, path: list[str | int]) -> str | None:
     if isinstance(value, Number):
         return value.token
     return str(value)
+
+
+# --- SQL/JSON path functions (json_exists, json_value, json_query) in lax mode -------------------------
+
+_LAX_STEP = r"(\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])"
+
+
+def lax_path(text: str) -> list[str | int] | None:
+    """The steps of a `lax $.key[0]...` path, or None for any other path (strict mode, wildcards, ...)."""
+    import re
+
+    m = re.fullmatch(rf"\s*lax\s+\$({_LAX_STEP}*)\s*", text)
+    if m is None:
+        return None
+    return [int(s[1:-1]) if s.startswith("[") else s[1:] for s in re.findall(_LAX_STEP, m.group(1))]
+
+
+def lax_items(value: Any, steps: list[str | int]) -> list[Any] | None:
+    """The SQL/JSON sequence a lax path selects: a member of an array's objects (arrays unwrapped), an
+    index of a non-array is the item itself at 0. None where duplicate keys make it unclear."""
+    items = [value]
+    for step in steps:
+        found: list[Any] = []
+        for item in items:
+            if isinstance(step, str):
+                for obj in item if isinstance(item, list) else [item]:
+                    if isinstance(obj, Obj):
+                        matches = [v for k, v in obj.pairs if k == step]
+                        if len(matches) > 1:
+                            return None
+                        found += matches
+            else:
+                seq = item if isinstance(item, list) else [item]
+                if step < len(seq):
+                    found.append(seq[step])
+        items = found
+    return items
+
+
+def _plain(value: Any) -> bool:
+    """Whether a value holds no non-integral number and no duplicate key (its printing is certain)."""
+    if isinstance(value, Number):
+        return value.integral
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    if isinstance(value, Obj):
+        keys = [k for k, _ in value.pairs]
+        return len(set(keys)) == len(keys) and all(_plain(v) for _, v in value.pairs)
+    return True
+
+
+def written(value: Any) -> str:
+    """Jackson's printing of a parsed JSON value, keys in the order written (json_query's output)."""
+    if isinstance(value, Obj):
+        return "{" + ",".join(f"{quote(k)}:{written(v)}" for k, v in value.pairs) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(written(v) for v in value) + "]"
+    return canonical(value)
+
+
+def sql_json(function: str, value: Any, steps: list[str | int]) -> tuple[bool, str | bool | None]:
+    """(decided, answer) of json_exists / json_value / json_query with Trino's defaults (NULL ON EMPTY,
+    NULL ON ERROR, WITHOUT ARRAY WRAPPER); not decided where the answer's form is not certain."""
+    items = lax_items(value, steps)
+    if items is None:
+        return False, None
+    if function == "json_exists":
+        return True, bool(items)
+    if not items:
+        return True, None
+    if len(items) > 1:
+        return True, None  # more than one item is an error, NULL ON ERROR
+    item = items[0]
+    if function == "json_value":
+        if isinstance(item, Obj | list):
+            return True, None
+        if isinstance(item, Number) and not (item.integral and abs(int(item.token)) < 2**63):
+            return False, None
+        return True, extract_scalar(item, [])
+    if isinstance(item, Obj | list | Number) and _plain(item):  # an integer prints as written ('5')
+        return True, written(item)
+    return False, None

@@ -301,6 +301,14 @@ MACROS = (
     "WHEN regexp_full_match(__la_integral_text(s), '[+-]?[0-9]+') THEN __la_integral_text(s) "
     "WHEN regexp_matches(s, '[^\\x00-\\x7F]') THEN error('NOT_SUPPORTED: TRY_CAST of ''' || s || ''' to "
     "an integer (Java reads non-ASCII digits) is not supported by the local Athena engine') END",
+    # TRY_CAST of an array of text to an array of integers: NULL as a whole if any element fails.
+    "CREATE OR REPLACE MACRO __la_all_or_null(x, y) AS CASE WHEN x IS NULL THEN NULL WHEN "
+    "len(list_filter(x, lambda e: e IS NOT NULL)) = len(list_filter(y, lambda e: e IS NOT NULL)) THEN y END",
+    *(
+        f"CREATE OR REPLACE MACRO __la_trycast_list_{name.lower()}(x) AS __la_all_or_null(x, "
+        f"list_transform(x, lambda e: TRY_CAST(__la_trycast_integral(e) AS {name})))"
+        for name in ("TINYINT", "SMALLINT", "INT", "BIGINT")
+    ),
     # map_entries: Trino's entries are anonymous rows (field0, field1).
     "CREATE OR REPLACE MACRO __la_map_entries(m) AS CASE WHEN m IS NULL THEN NULL ELSE "
     "list_transform(map_entries(m), lambda e: {'field0': e['key'], 'field1': e['value']}) END",
@@ -854,6 +862,37 @@ def _json_fold(node: exp.Expression) -> exp.Expression | None:
             raise _not_supported(f"json_parse of {e}") from None
     if isinstance(node, exp.Cast) and node.to.this == T.JSON and _literal_text(node.this) is not None:
         return _call("__la_json_text", exp.Literal.string(json_text.quote(node.this.name)))
+    sql_json = (
+        "json_value"
+        if isinstance(node, exp.JSONValue)
+        else "json_query"
+        if isinstance(node, exp.JSONExtract) and node.args.get("json_query")
+        else "json_exists"
+        if _named(node, "json_exists") and len(node.expressions) == 2
+        else None
+    )
+    if sql_json is not None:
+        source, path = (
+            (node.expressions[0], node.expressions[1])
+            if isinstance(node, exp.Anonymous)
+            else (node.this, node.args.get("path") or node.args.get("expression"))
+        )
+        text, path_text = _literal_text(source), _literal_text(path)
+        steps = json_text.lax_path(path_text) if path_text is not None else None
+        value = json_text.parse(text) if text is not None and steps is not None else json_text.INVALID
+        options = [node.args.get(k) for k in ("returning", "on_condition", "option", "quote")]
+        if value is json_text.INVALID or steps is None or any(options):
+            return None  # RETURNING, ON EMPTY/ERROR, wrappers and quotes keep the loud refusal
+        decided, answer = json_text.sql_json(sql_json, value, steps)
+        if not decided:
+            return None
+        if isinstance(answer, bool):
+            return exp.Boolean(this=answer)
+        return (
+            exp.Literal.string(answer)
+            if answer is not None
+            else exp.Cast(this=exp.Null(), to=exp.DataType.build("VARCHAR"))
+        )
     if isinstance(node, exp.JSONFormat):
         folded = _folded_json(node.this)
         return exp.Literal.string(folded) if folded is not None else None
@@ -1109,6 +1148,12 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
     if isinstance(node, exp.Try):
         return _try(node)
     if isinstance(node, exp.TryCast) and node.to.this in (T.ARRAY, T.MAP, T.STRUCT):
+        element = node.to.expressions[0] if node.to.this == T.ARRAY and node.to.expressions else None
+        source = _type(node.this)
+        source_element = source.expressions[0] if source is not None and source.this == T.ARRAY else None
+        texts = source_element is not None and source_element.this in (T.VARCHAR, T.TEXT)
+        if element is not None and element.this in _INTEGRAL_NAMES and texts and not element.expressions:
+            return _call(f"__la_trycast_list_{_INTEGRAL_NAMES[element.this].lower()}", node.this)
         raise _not_supported("TRY_CAST to an array, map or row (Trino fails the whole value)")
     if isinstance(node, exp.Typeof):
         name = _trino_type_name(node.this)

@@ -271,6 +271,37 @@ ANSWERS: list[tuple[str, str, list[str], list[str | None]]] = [
         ['"{\\"a\\":1}"', "b", "1.5E0", "true", None, "12"],
     ),
     (
+        "SQL/JSON functions with lax paths",
+        """SELECT json_value('[{"a":1},{"a":2}]', 'lax $.a'), json_exists('[{"a":1}]', 'lax $.a'), """
+        """json_exists('{"a":1}', 'lax $.b'), json_value('{"a":"x"}', 'lax $.a'), """
+        """json_query('{"a":{"z":1,"b":2}}', 'lax $.a'), json_value('{"a":[1]}', 'lax $.a[0]')""",
+        ["varchar", "boolean", "boolean", "varchar", "varchar", "varchar"],
+        [None, "true", "false", "x", '{"z":1,"b":2}', "1"],
+    ),
+    (
+        "SQL/JSON scalars, NULLs and indexes",
+        """SELECT json_value('{"a":[5]}', 'lax $.a'), json_query('{"a":5}', 'lax $.a'), """
+        """json_value('{"a":true}', 'lax $.a'), json_value('{"a":null}', 'lax $.a'), """
+        """json_value('5', 'lax $[0]'), json_exists('{"a":[1,2]}', 'lax $.a[5]')""",
+        ["varchar", "varchar", "varchar", "varchar", "varchar", "boolean"],
+        [None, "5", "true", None, "5", "false"],
+    ),
+    (
+        "TRY_CAST of text arrays to integer arrays fails the whole value",
+        "SELECT TRY_CAST(ARRAY['1', 'x'] AS array(integer)), "
+        "TRY_CAST(ARRAY['1', NULL, ' 2'] AS array(integer)), "
+        "TRY_CAST(ARRAY['1.5'] AS array(bigint)), TRY_CAST(CAST(NULL AS array(varchar)) AS array(integer))",
+        ["array"] * 4,
+        [None, "[1, null, 2]", None, None],
+    ),
+    (
+        "Java replacement syntax",
+        "SELECT regexp_replace('a.b', '\\.', '$0$0'), regexp_extract('x1y22', '\\d+'), "
+        "regexp_replace('abc', '(b)', '\\$1')",
+        ["varchar"] * 3,
+        ["a..b", "1", "a$1c"],
+    ),
+    (
         "map_entries are anonymous rows",
         "SELECT map_entries(MAP(ARRAY['a', 'b'], ARRAY[1, NULL])), "
         "map_entries(CAST(NULL AS map(varchar, integer)))",
@@ -372,6 +403,17 @@ REJECTED = [
         "regexp_replace with empty matches on a column",
         "SELECT regexp_replace(s, 'a*', 'X') FROM (VALUES 'aaa') AS t(s)",
         "NOT_SUPPORTED: regexp_replace",
+    ),
+    ("SQL/JSON strict path", """SELECT json_value('{"a":1}', 'strict $.a')""", "NOT_SUPPORTED: json_value"),
+    (
+        "SQL/JSON RETURNING",
+        """SELECT json_value('{"a":1}', 'lax $.a' RETURNING integer)""",
+        "NOT_SUPPORTED: json_value",
+    ),
+    (
+        "TRY_CAST to a map",
+        "SELECT TRY_CAST(MAP(ARRAY['a'], ARRAY['1']) AS map(varchar, integer))",
+        "NOT_SUPPORTED: TRY_CAST",
     ),
     ("unbounded varchar || NULL is ambiguous", "SELECT 'a' || 'b' || NULL", "AMBIGUOUS_FUNCTION_CALL: "),
 ]
