@@ -301,6 +301,26 @@ MACROS = (
     "WHEN regexp_full_match(__la_integral_text(s), '[+-]?[0-9]+') THEN __la_integral_text(s) "
     "WHEN regexp_matches(s, '[^\\x00-\\x7F]') THEN error('NOT_SUPPORTED: TRY_CAST of ''' || s || ''' to "
     "an integer (Java reads non-ASCII digits) is not supported by the local Athena engine') END",
+    # CAST(varchar AS double/real) as Java parses it; CAST(varchar AS decimal) without trimming.
+    "CREATE OR REPLACE MACRO __la_floating_ok(s) AS regexp_full_match(s, '[\\x00-\\x20]*[+-]?(NaN|Infinity|"
+    "([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?)[fFdD]?[\\x00-\\x20]*')",
+    "CREATE OR REPLACE MACRO __la_floating_text(s) AS regexp_replace(__la_integral_text(s), '[fFdD]$', '')",
+    "CREATE OR REPLACE MACRO __la_cast_floating(s) AS CASE WHEN s IS NULL THEN NULL "
+    "WHEN __la_floating_ok(s) THEN __la_floating_text(s) "
+    "WHEN regexp_matches(s, '^[\\x00-\\x20]*[+-]?0[xX]') OR regexp_matches(s, '[^\\x00-\\x7F]') THEN "
+    "error('NOT_SUPPORTED: CAST of ''' || s || ''' to a floating-point type (hexadecimal or Unicode "
+    "forms) is not supported by the local Athena engine') "
+    "ELSE error('INVALID_CAST_ARGUMENT: Cannot cast ''' || s || ''' to DOUBLE') END",
+    "CREATE OR REPLACE MACRO __la_trycast_floating(s) AS CASE WHEN s IS NULL THEN NULL "
+    "WHEN __la_floating_ok(s) THEN __la_floating_text(s) "
+    "WHEN regexp_matches(s, '^[\\x00-\\x20]*[+-]?0[xX]') OR regexp_matches(s, '[^\\x00-\\x7F]') THEN "
+    "error('NOT_SUPPORTED: TRY_CAST of ''' || s || ''' to a floating-point type (hexadecimal or "
+    "Unicode forms) is not supported by the local Athena engine') END",
+    "CREATE OR REPLACE MACRO __la_cast_decimal_text(s) AS CASE "
+    "WHEN regexp_matches(s, '^[\\x00-\\x20]|[\\x00-\\x20]$') THEN error('INVALID_CAST_ARGUMENT: Cannot "
+    "cast VARCHAR ''' || s || ''' to DECIMAL. Value is not a number.') ELSE s END",
+    "CREATE OR REPLACE MACRO __la_trycast_decimal_text(s) AS CASE "
+    "WHEN regexp_matches(s, '^[\\x00-\\x20]|[\\x00-\\x20]$') THEN NULL ELSE s END",
     # TRY_CAST of an array of text to an array of integers: NULL as a whole if any element fails.
     "CREATE OR REPLACE MACRO __la_all_or_null(x, y) AS CASE WHEN x IS NULL THEN NULL WHEN "
     "len(list_filter(x, lambda e: e IS NOT NULL)) = len(list_filter(y, lambda e: e IS NOT NULL)) THEN y END",
@@ -951,6 +971,48 @@ def _cast_integral(node: exp.Cast) -> exp.Expression:
     return exp.Cast(this=_call("__la_cast_integral", node.this, exp.Literal.string(name)), to=to)
 
 
+# Java's Double.parseDouble: trimmed, NaN/Infinity spelled so, an optional f/d suffix (hex floats aside).
+_FLOATING_TEXT = re.compile(
+    r"[\x00-\x20]*([+-]?(NaN|Infinity|([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?))[fFdD]?[\x00-\x20]*"
+)
+_HEX_FLOAT = re.compile(r"[\x00-\x20]*[+-]?0[xX]")
+_CONTROL = "".join(map(chr, range(0x21)))  # what Java's String.trim() removes
+
+
+def _cast_floating(node: exp.Cast) -> exp.Expression:
+    """CAST/TRY_CAST of text to double/real as Java parses it: 'nan' fails, '1d' is 1.0."""
+    to = node.to
+    text = _literal_text(node.this)
+    if text is not None:
+        m = _FLOATING_TEXT.fullmatch(text)
+        if m:
+            return node.__class__(this=exp.Literal.string(m.group(1)), to=to)
+        if _HEX_FLOAT.match(text) or not text.isascii():
+            raise _not_supported(
+                f"CAST of '{text}' to a floating-point type (Java's hexadecimal or Unicode forms)"
+            )
+        if isinstance(node, exp.TryCast):
+            return exp.Cast(this=exp.Null(), to=to)
+        failure = exp.Literal.string(f"INVALID_CAST_ARGUMENT: Cannot cast '{text}' to DOUBLE")
+        return exp.Cast(this=_call("error", failure), to=to)
+    name = "__la_trycast_floating" if isinstance(node, exp.TryCast) else "__la_cast_floating"
+    return node.__class__(this=_call(name, node.this), to=to)
+
+
+def _cast_decimal(node: exp.Cast) -> exp.Expression:
+    """CAST/TRY_CAST of text to decimal: Trino does not trim the text (' 1.5' fails); DuckDB does."""
+    text = _literal_text(node.this)
+    if text is not None:
+        if text == text.strip(_CONTROL):
+            return node.__class__(this=node.this, to=node.to)
+        if isinstance(node, exp.TryCast):
+            return exp.Cast(this=exp.Null(), to=node.to)
+        failure = f"INVALID_CAST_ARGUMENT: Cannot cast VARCHAR '{text}' to DECIMAL. Value is not a number."
+        return exp.Cast(this=_call("error", exp.Literal.string(failure)), to=node.to)
+    name = "__la_trycast_decimal_text" if isinstance(node, exp.TryCast) else "__la_cast_decimal_text"
+    return node.__class__(this=_call(name, node.this), to=node.to)
+
+
 def _year_month(text: str | None, kind: str) -> int | None:
     """Months of an `INTERVAL 'n' YEAR|MONTH` or `INTERVAL 'y-m' YEAR TO MONTH` literal."""
     m = re.fullmatch(r"([+-]?)(\d+)(?:-(\d+))?", (text or "").strip())
@@ -1276,6 +1338,10 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
             return _call("__la_fit_varchar", _rewrite_one(bare) or bare, exp.Literal.number(n))
         if to.this in _INTEGRAL_PRECISION and _is(node.this, T.VARCHAR, T.TEXT, T.CHAR):
             return _cast_integral(node)
+        if to.this in _FLOATING and _is(node.this, T.VARCHAR, T.TEXT, T.CHAR):
+            return _cast_floating(node)
+        if to.this == T.DECIMAL and _is(node.this, T.VARCHAR, T.TEXT, T.CHAR):
+            return _cast_decimal(node)
         if to.this == T.BOOLEAN and _is(node.this, T.VARCHAR, T.TEXT):
             return _call("__la_to_boolean", node.this)
         if text_target and _is(node.this, *_FLOATING):

@@ -216,6 +216,14 @@ ANSWERS: list[tuple[str, str, list[str], list[str | None]]] = [
         [None, None, None, None, None, None],
     ),
     (
+        "CAST of text to double, real and decimal parses as Java does",
+        "SELECT TRY_CAST('1.55' AS decimal(3,1)), TRY_CAST(' 1.5 ' AS double), TRY_CAST('nan' AS double), "
+        "TRY_CAST('1d' AS double), TRY_CAST('Infinity' AS double), TRY_CAST('1e1' AS double), "
+        "TRY_CAST(' 1.5' AS decimal(3,1)), TRY_CAST('1e1' AS decimal(3,1)), CAST('2' AS real)",
+        ["decimal", "double", "double", "double", "double", "double", "decimal", "decimal", "float"],
+        ["1.6", "1.5", None, "1.0", "Infinity", "10.0", None, "10.0", "2.0"],
+    ),
+    (
         "interval year to month result columns",
         "SELECT INTERVAL '14' MONTH, INTERVAL '2' YEAR, INTERVAL '-3' MONTH, INTERVAL '1-2' YEAR TO MONTH, "
         "INTERVAL '3' DAY",
@@ -415,6 +423,13 @@ REJECTED = [
         "SELECT TRY_CAST(MAP(ARRAY['a'], ARRAY['1']) AS map(varchar, integer))",
         "NOT_SUPPORTED: TRY_CAST",
     ),
+    ("CAST of text with spaces to decimal", "SELECT CAST(' 1.5' AS decimal(3,1))", "INVALID_CAST_ARGUMENT: "),
+    (
+        "CAST of 'nan' to double",
+        "SELECT CAST(s AS double) FROM (VALUES 'nan') AS t(s)",
+        "INVALID_CAST_ARGUMENT: ",
+    ),
+    ("hexadecimal double", "SELECT TRY_CAST('0x1p3' AS double)", "NOT_SUPPORTED: CAST of '0x1p3'"),
     ("unbounded varchar || NULL is ambiguous", "SELECT 'a' || 'b' || NULL", "AMBIGUOUS_FUNCTION_CALL: "),
 ]
 
@@ -442,6 +457,23 @@ def test_try_rows_of_a_table_become_null_one_by_one() -> None:
     assert sorted(run(query)[1], key=str) == sorted(
         [[None, "1"], [None, None], [None, "2"], ["7", None]], key=str
     )
+
+
+def test_casts_of_a_columns_text_decide_row_by_row() -> None:
+    query = (
+        "SELECT TRY_CAST(s AS double), TRY_CAST(s AS decimal(3,1)), TRY_CAST(s AS real) "
+        "FROM (VALUES (1, ' 1.5 '), (2, 'nan'), (3, '1d'), (4, NULL), (5, '-Infinity'), (6, '1.55')) "
+        "AS t(n, s) "
+        "ORDER BY n"
+    )
+    assert run(query)[1] == [
+        ["1.5", None, "1.5"],
+        [None, None, None],
+        ["1.0", None, "1.0"],
+        [None, None, None],
+        ["-Infinity", None, "-Infinity"],
+        ["1.55", "1.6", "1.55"],
+    ]
 
 
 def test_try_variants_return_null_instead_of_failing() -> None:
