@@ -126,10 +126,14 @@ MACROS = (
     "CREATE OR REPLACE MACRO __la_upper(s) AS "
     "array_to_string(list_transform(string_split(s, 'ß'), lambda p: upper(p)), 'ß')",
     # strpos(s, sub, n): the n-th occurrence, overlapping ones counted, 0 if there is none.
+    # A negative n counts from the end (Java's lastIndexOf), which is the same list read backwards.
+    "CREATE OR REPLACE MACRO __la_occurrences(s, sub) AS "
+    "list_filter(range(1, length(s) + 1), lambda i: substr(s, i, length(sub)) = sub)",
+    "CREATE OR REPLACE MACRO __la_nth(p, n) AS CAST(CASE WHEN abs(n) > len(p) THEN 0 "
+    "WHEN n > 0 THEN p[n] ELSE p[len(p) + n + 1] END AS BIGINT)",
     "CREATE OR REPLACE MACRO __la_strpos(s, sub, n) AS CASE WHEN s IS NULL OR sub IS NULL OR n IS NULL "
-    "THEN NULL WHEN n <= 0 THEN error('INVALID_FUNCTION_ARGUMENT: ''instance'' must be a positive or "
-    "negative number.') WHEN sub = '' THEN CAST(1 AS BIGINT) ELSE coalesce(CAST(list_filter(range(1, "
-    "length(s) + 1), lambda i: substr(s, i, length(sub)) = sub)[n] AS BIGINT), CAST(0 AS BIGINT)) END",
+    "THEN NULL WHEN n = 0 THEN error('INVALID_FUNCTION_ARGUMENT: ''instance'' must be a positive or "
+    "negative number.') WHEN sub = '' THEN CAST(1 AS BIGINT) ELSE __la_nth(__la_occurrences(s, sub), n) END",
     # java.net.URLEncoder / URLDecoder (UTF-8): space is '+', '*' stays, '~' is encoded.
     "CREATE OR REPLACE MACRO __la_url_encode(s) AS "
     "replace(replace(replace(url_encode(s), '%20', '+'), '~', '%7E'), '%2A', '*')",
@@ -651,7 +655,9 @@ def _zoned(node: exp.Expression) -> exp.Expression | None:
         if text is None or (isinstance(node, exp.AtTimeZone) and text.upper() == "UTC"):
             return None
         zoned.zone(text)  # an unknown zone fails as in Trino, wherever the call is
-        if not _result_column(node):
+        # with_timezone takes a timestamp, at_timezone a timestamp with time zone (coercions unverified).
+        wanted = T.TIMESTAMP if _named(node, "with_timezone") else T.TIMESTAMPTZ
+        if not _result_column(node) or (not isinstance(node, exp.AtTimeZone) and not _is(args[0], wanted)):
             return None
         if _named(node, "with_timezone"):
             return zoned.with_timezone(args[0], text)
@@ -663,7 +669,7 @@ def _zoned(node: exp.Expression) -> exp.Expression | None:
         zoned.zone(text, "unsupported")
         if not _result_column(node):
             return None
-        return zoned.zoned_output(exp.UnixToTime(this=node.this), text, "unsupported")
+        return zoned.zoned_output(_call("__la_unixtime_ms", node.this), text, "unsupported")
     if _named(node, "timezone_hour", "timezone_minute") and len(node.expressions) == 1:
         arg = node.expressions[0]
         literal = isinstance(arg, exp.Cast) and isinstance(arg.this, exp.Literal)
@@ -727,7 +733,7 @@ def _concat_null(node: exp.Expression) -> exp.Expression:
     nulls = [isinstance(e, exp.Null) for e in operands]
     if len(operands) == 2 and sorted(zip(texts, nulls, strict=True)) == [(False, True), (True, False)]:
         return exp.Cast(this=exp.Null(), to=exp.DataType.build("VARCHAR[]", dialect=WRITE))
-    if len(operands) > 2 and all(t or n for t, n in zip(texts, nulls, strict=True)):
+    if len(operands) > 2 and any(texts) and all(t or n for t, n in zip(texts, nulls, strict=True)):
         return exp.Cast(this=exp.Null(), to=exp.DataType.build("VARCHAR"))
     if isinstance(node, exp.DPipe) and len(operands) == 2 and nulls[1]:
         left = operands[0]
@@ -787,8 +793,12 @@ _PORTABLE_REGEX = re.compile(
 )
 
 
+_LINE_ENDS = "\n\r\x85\u2028\u2029"
+
+
 def _portable_regex(pattern: str, subject: str) -> re.Pattern[str] | None:
-    if "(?" in pattern or not _PORTABLE_REGEX.fullmatch(pattern) or "\n" in subject or "\r" in subject:
+    # Java's `.` and `$` also treat \r, \u0085, \u2028, \u2029 as line terminators; Python's only \n.
+    if "(?" in pattern or not _PORTABLE_REGEX.fullmatch(pattern) or any(c in subject for c in _LINE_ENDS):
         return None
     try:
         return re.compile(pattern, re.ASCII)

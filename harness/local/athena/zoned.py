@@ -40,6 +40,10 @@ MACROS = (
     "CREATE OR REPLACE MACRO __la_zoned_local(ts, zone, mins) AS CASE WHEN mins IS NULL "
     "THEN timezone(zone, CAST(ts AS TIMESTAMP)) "
     "ELSE CAST(CAST(ts AS TIMESTAMP) - to_minutes(CAST(mins AS BIGINT)) AS TIMESTAMPTZ) END",
+    # from_unixtime keeps milliseconds; finer fractions are refused rather than rounded one way or another.
+    "CREATE OR REPLACE MACRO __la_unixtime_ms(x) AS CASE WHEN x * 1000 <> round(x * 1000) THEN "
+    "error('NOT_SUPPORTED: from_unixtime of a time finer than a millisecond is not supported by the local "
+    "Athena engine') ELSE to_timestamp(x) END",
     "CREATE OR REPLACE MACRO __la_zone_offset_minutes(i, zone) AS "
     "datediff('minute', CAST(CAST(i AS TIMESTAMPTZ) AS TIMESTAMP), timezone(zone, CAST(i AS TIMESTAMPTZ)))",
     # from_iso8601_timestamp keeping the offset it was given (`Z` and +00:00 are UTC, as in Trino).
@@ -152,4 +156,6 @@ def is_result_column(node: exp.Expression, root: exp.Expression | None) -> bool:
     if isinstance(parent, exp.Alias):
         parent, child = parent.parent, parent
     is_root_select = root is not None and parent is root and isinstance(root, exp.Select)
-    return is_root_select and child.arg_key == "expressions"
+    # Ordering, grouping or DISTINCT would compare the carried text, not the instant: refused.
+    reordered = is_root_select and any(root.args.get(k) for k in ("order", "group", "distinct"))
+    return is_root_select and not reordered and child.arg_key == "expressions"

@@ -156,9 +156,10 @@ ANSWERS: list[tuple[str, str, list[str], list[str | None]]] = [
     (
         "strpos with an occurrence counts overlapping matches",
         "SELECT strpos('aaaa', 'aa', 2), strpos('abc', '', 2), strpos('abc', 'b', 3), "
-        "strpos(CAST(NULL AS varchar), 'a', 1)",
-        ["bigint"] * 4,
-        ["2", "1", "0", None],
+        "strpos(CAST(NULL AS varchar), 'a', 1), strpos('aaaa', 'aa', -1), strpos('aaaa', 'aa', -2), "
+        "strpos('abc', 'b', -5)",
+        ["bigint"] * 7,
+        ["2", "1", "0", None, "3", "2", "0"],
     ),
     (
         "split with a limit",
@@ -430,6 +431,17 @@ REJECTED = [
         "INVALID_CAST_ARGUMENT: ",
     ),
     ("hexadecimal double", "SELECT TRY_CAST('0x1p3' AS double)", "NOT_SUPPORTED: CAST of '0x1p3'"),
+    (
+        "zoned result column ordered by",
+        "SELECT from_iso8601_timestamp(s) AS z FROM (VALUES '2026-11-02T03:04:05+02:00') AS t(s) ORDER BY z",
+        "NOT_SUPPORTED: ",
+    ),
+    (
+        "from_unixtime finer than milliseconds",
+        "SELECT from_unixtime(0.0001, 'Asia/Tokyo')",
+        "NOT_SUPPORTED: ",
+    ),
+    ("concat of NULLs only", "SELECT concat(NULL, NULL, NULL)", "NOT_SUPPORTED: Concatenating"),
     ("unbounded varchar || NULL is ambiguous", "SELECT 'a' || 'b' || NULL", "AMBIGUOUS_FUNCTION_CALL: "),
 ]
 
