@@ -325,6 +325,16 @@ MACROS = (
     "cast VARCHAR ''' || s || ''' to DECIMAL. Value is not a number.') ELSE s END",
     "CREATE OR REPLACE MACRO __la_trycast_decimal_text(s) AS CASE "
     "WHEN regexp_matches(s, '^[\\x00-\\x20]|[\\x00-\\x20]$') THEN NULL ELSE s END",
+    # array_sort with a comparator, from the matrix m[i][j] = comparator(x[i], x[j]).
+    "CREATE OR REPLACE MACRO __la_sort_places(m) AS list_transform(range(1, len(m) + 1), lambda i: 1 + "
+    "len(list_filter(range(1, len(m) + 1), lambda j: m[j][i] < 0 OR (m[j][i] = 0 AND j < i))))",
+    "CREATE OR REPLACE MACRO __la_sort_ok(m, p) AS list_sort(p) = range(1, len(m) + 1) AND "
+    "len(list_filter(range(1, len(m) + 1), lambda i: len(list_filter(range(1, len(m) + 1), lambda j: "
+    "m[i][j] IS NULL OR m[i][j] NOT IN (-1, 0, 1) OR (p[i] < p[j] AND m[i][j] > 0))) > 0)) = 0",
+    "CREATE OR REPLACE MACRO __la_sort_by_matrix(x, m) AS CASE WHEN x IS NULL THEN NULL "
+    "WHEN NOT __la_sort_ok(m, __la_sort_places(m)) THEN error('NOT_SUPPORTED: array_sort with a comparator "
+    "that is not a consistent -1/0/1 ordering of the array is not supported by the local Athena engine') "
+    "ELSE list_transform(range(1, len(x) + 1), lambda k: x[list_position(__la_sort_places(m), k)]) END",
     # TRY_CAST of an array of text to an array of integers: NULL as a whole if any element fails.
     "CREATE OR REPLACE MACRO __la_all_or_null(x, y) AS CASE WHEN x IS NULL THEN NULL WHEN "
     "len(list_filter(x, lambda e: e IS NOT NULL)) = len(list_filter(y, lambda e: e IS NOT NULL)) THEN y END",
@@ -1023,6 +1033,38 @@ def _cast_decimal(node: exp.Cast) -> exp.Expression:
     return node.__class__(this=_call(name, node.this), to=node.to)
 
 
+def _array_sort_comparator(node: exp.ArraySort) -> exp.Expression:
+    """array_sort(x, (a, b) -> ...): Java's stable sort with the comparator. Each element's place is the
+    number of elements the comparator puts before it (ties keep their order); that is the sort's answer
+    when the comparator is consistent on the array, which the macro checks, refusing otherwise."""
+    lam = node.expression
+    if not isinstance(lam, exp.Lambda) or len(lam.expressions) != 2:
+        raise _not_supported("array_sort with this comparator")
+    first, second = (p.name for p in lam.expressions)
+    array = node.this
+
+    def element(var: str) -> exp.Expression:
+        return _call("list_extract", array.copy(), exp.to_identifier(var))
+
+    body = lam.this.copy()
+    for ref in list(body.find_all(exp.Column, exp.Identifier)):
+        if isinstance(ref.parent, exp.Column) or ref.name not in (first, second):
+            continue
+        ref.replace(element("__la_i" if ref.name == first else "__la_j"))
+    size = _call("len", array.copy())
+    row = _call(
+        "list_transform",
+        _call("range", exp.Literal.number(1), exp.Add(this=size.copy(), expression=exp.Literal.number(1))),
+        exp.Lambda(this=body, expressions=[exp.to_identifier("__la_j")]),
+    )
+    matrix = _call(
+        "list_transform",
+        _call("range", exp.Literal.number(1), exp.Add(this=size, expression=exp.Literal.number(1))),
+        exp.Lambda(this=row, expressions=[exp.to_identifier("__la_i")]),
+    )
+    return _call("__la_sort_by_matrix", array, matrix)
+
+
 def _year_month(text: str | None, kind: str) -> int | None:
     """Months of an `INTERVAL 'n' YEAR|MONTH` or `INTERVAL 'y-m' YEAR TO MONTH` literal."""
     m = re.fullmatch(r"([+-]?)(\d+)(?:-(\d+))?", (text or "").strip())
@@ -1219,6 +1261,8 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
         return _call("to_days", exp.Cast(this=node, to=exp.DataType.build("INT")))
     if isinstance(node, exp.Try):
         return _try(node)
+    if isinstance(node, exp.ArraySort) and node.expression is not None:
+        return _array_sort_comparator(node)
     if isinstance(node, exp.TryCast) and node.to.this in (T.ARRAY, T.MAP, T.STRUCT):
         element = node.to.expressions[0] if node.to.this == T.ARRAY and node.to.expressions else None
         source = _type(node.this)

@@ -311,6 +311,14 @@ ANSWERS: list[tuple[str, str, list[str], list[str | None]]] = [
         ["a..b", "1", "a$1c"],
     ),
     (
+        "array_sort with a comparator is a stable sort",
+        "SELECT array_sort(ARRAY[3, 1, 2], (a, b) -> IF(a < b, 1, IF(a = b, 0, -1))), "
+        "array_sort(ARRAY['bb', 'a', 'ccc', 'dd'], (x, y) -> IF(length(x) < length(y), -1, "
+        "IF(length(x) = length(y), 0, 1))), array_sort(CAST(NULL AS array(integer)), (a, b) -> 0)",
+        ["array"] * 3,
+        ["[3, 2, 1]", "[a, bb, dd, ccc]", None],
+    ),
+    (
         "map_entries are anonymous rows",
         "SELECT map_entries(MAP(ARRAY['a', 'b'], ARRAY[1, NULL])), "
         "map_entries(CAST(NULL AS map(varchar, integer)))",
@@ -442,6 +450,11 @@ REJECTED = [
         "NOT_SUPPORTED: ",
     ),
     ("concat of NULLs only", "SELECT concat(NULL, NULL, NULL)", "NOT_SUPPORTED: Concatenating"),
+    (
+        "array_sort with an inconsistent comparator",
+        "SELECT array_sort(ARRAY[1, 2], (a, b) -> 2)",
+        "NOT_SUPPORTED: array_sort",
+    ),
     ("unbounded varchar || NULL is ambiguous", "SELECT 'a' || 'b' || NULL", "AMBIGUOUS_FUNCTION_CALL: "),
 ]
 
