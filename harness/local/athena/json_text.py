@@ -100,10 +100,8 @@ def canonical(value: Any) -> str:
         return quote(value)
     if isinstance(value, list):
         return "[" + ",".join(canonical(v) for v in value) + "]"
-    keys = [k for k, _ in value.pairs]
-    if len(set(keys)) != len(keys):
-        raise Unsupported("a JSON object with duplicate keys")
-    items = sorted(value.pairs, key=lambda kv: _utf16(kv[0]))
+    last = dict(value.pairs)  # Jackson's map keeps the last of duplicate keys
+    items = sorted(last.items(), key=lambda kv: _utf16(kv[0]))
     return "{" + ",".join(f"{quote(k)}:{canonical(v)}" for k, v in items) + "}"
 
 
@@ -207,6 +205,6 @@ def sql_json(function: str, value: Any, steps: list[str | int]) -> tuple[bool, s
         if isinstance(item, Number) and not (item.integral and abs(int(item.token)) < 2**63):
             return False, None
         return True, extract_scalar(item, [])
-    if isinstance(item, Obj | list | Number) and _plain(item):  # an integer prints as written ('5')
+    if _plain(item):  # a scalar prints as JSON too: '5', '"x"', 'true', 'null'
         return True, written(item)
     return False, None

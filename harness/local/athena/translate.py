@@ -332,6 +332,8 @@ MACROS = (
     "len(list_filter(range(1, len(m) + 1), lambda i: len(list_filter(range(1, len(m) + 1), lambda j: "
     "m[i][j] IS NULL OR m[i][j] NOT IN (-1, 0, 1) OR (p[i] < p[j] AND m[i][j] > 0))) > 0)) = 0",
     "CREATE OR REPLACE MACRO __la_sort_by_matrix(x, m) AS CASE WHEN x IS NULL THEN NULL "
+    "WHEN len(list_filter(flatten(m), lambda c: c IS NOT NULL AND c NOT IN (-1, 0, 1))) > 0 THEN "
+    "error('INVALID_FUNCTION_ARGUMENT: Lambda comparator must return either -1, 0, or 1') "
     "WHEN NOT __la_sort_ok(m, __la_sort_places(m)) THEN error('NOT_SUPPORTED: array_sort with a comparator "
     "that is not a consistent -1/0/1 ordering of the array is not supported by the local Athena engine') "
     "ELSE list_transform(range(1, len(x) + 1), lambda k: x[list_position(__la_sort_places(m), k)]) END",
@@ -666,8 +668,8 @@ def _zoned(node: exp.Expression) -> exp.Expression | None:
             return None
         zoned.zone(text)  # an unknown zone fails as in Trino, wherever the call is
         # with_timezone takes a timestamp, at_timezone a timestamp with time zone (coercions unverified).
-        wanted = T.TIMESTAMP if _named(node, "with_timezone") else T.TIMESTAMPTZ
-        if not _result_column(node) or (not isinstance(node, exp.AtTimeZone) and not _is(args[0], wanted)):
+        wanted = (T.TIMESTAMP,) if _named(node, "with_timezone") else (T.TIMESTAMP, T.TIMESTAMPTZ)
+        if not _result_column(node) or (not isinstance(node, exp.AtTimeZone) and not _is(args[0], *wanted)):
             return None
         if _named(node, "with_timezone"):
             return zoned.with_timezone(args[0], text)
@@ -1272,10 +1274,14 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
             return _call(f"__la_trycast_list_{_INTEGRAL_NAMES[element.this].lower()}", node.this)
         raise _not_supported("TRY_CAST to an array, map or row (Trino fails the whole value)")
     if isinstance(node, exp.Typeof):
-        name = _trino_type_name(node.this)
+        name = node.meta.get("la_type_name")
         if name is None:
             raise _not_supported("typeof of an expression other than a literal or a CAST")
-        return exp.Literal.string(name)
+        # The argument is still evaluated (a failing CAST fails typeof too); its text adds nothing.
+        evaluated = _call(
+            "left", exp.Cast(this=node.this, to=exp.DataType.build("VARCHAR")), exp.Literal.number(0)
+        )
+        return _call("concat", exp.Literal.string(name), evaluated)
     if isinstance(node, exp.Anonymous):
         name = node.name.lower()
         if name in _UNSUPPORTED_FUNCTIONS:
@@ -1575,6 +1581,8 @@ def _translate(tree: exp.Expression, schema: dict[str, dict[str, str]] | None) -
     _check_where_aliases(tree, schema or {})
     _annotate(tree, schema or {})
     # Post-order: children are rewritten before their parents, whose types were taken beforehand.
+    for typeof in tree.find_all(exp.Typeof):  # named before its argument is rewritten
+        typeof.meta["la_type_name"] = _trino_type_name(typeof.this)
     for node in reversed(list(tree.walk())):
         parent, key, index = node.parent, node.arg_key, node.index
         new = _rewrite_one(node)  # may wrap `node`, which moves it under the new node

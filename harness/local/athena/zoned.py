@@ -40,10 +40,9 @@ MACROS = (
     "CREATE OR REPLACE MACRO __la_zoned_local(ts, zone, mins) AS CASE WHEN mins IS NULL "
     "THEN timezone(zone, CAST(ts AS TIMESTAMP)) "
     "ELSE CAST(CAST(ts AS TIMESTAMP) - to_minutes(CAST(mins AS BIGINT)) AS TIMESTAMPTZ) END",
-    # from_unixtime keeps milliseconds; finer fractions are refused rather than rounded one way or another.
-    "CREATE OR REPLACE MACRO __la_unixtime_ms(x) AS CASE WHEN x * 1000 <> round(x * 1000) THEN "
-    "error('NOT_SUPPORTED: from_unixtime of a time finer than a millisecond is not supported by the local "
-    "Athena engine') ELSE to_timestamp(x) END",
+    # from_unixtime keeps milliseconds, rounded as Java's Math.round (half up).
+    "CREATE OR REPLACE MACRO __la_unixtime_ms(x) AS "
+    "CAST(epoch_ms(CAST(floor(x * 1000 + 0.5) AS BIGINT)) AS TIMESTAMPTZ)",
     "CREATE OR REPLACE MACRO __la_zone_offset_minutes(i, zone) AS "
     "datediff('minute', CAST(CAST(i AS TIMESTAMPTZ) AS TIMESTAMP), timezone(zone, CAST(i AS TIMESTAMPTZ)))",
     # from_iso8601_timestamp keeping the offset it was given (`Z` and +00:00 are UTC, as in Trino).
