@@ -164,7 +164,11 @@ REJECTED = [
         """SELECT json_extract_scalar(s, '$.a') FROM (VALUES '{"a":1.50}') AS t(s)""",
         "NOT_SUPPORTED: ",
     ),
-    ("array_sort with an inconsistent comparator", "SELECT array_sort(ARRAY[2, 1], (a, b) -> 1)", "NOT_SUPPORTED: "),
+    (
+        "array_sort with an inconsistent comparator",
+        "SELECT array_sort(ARRAY[2, 1], (a, b) -> 1)",
+        "NOT_SUPPORTED: ",
+    ),
     ("word_stem", "SELECT word_stem('running')", "NOT_SUPPORTED: word_stem"),
     ("typeof of an expression", "SELECT typeof(1 + 1)", "NOT_SUPPORTED: typeof"),
 ]
