@@ -86,10 +86,11 @@ def zone(text: str, unknown: str = "invalid") -> tuple[str, int | None]:
             return text, minutes if m.group(1) == "+" else -minutes
     elif text in region_zones():
         return text, None
-    elif not re.match(r"[+-]|\d", text) and text.upper() != "UTC":
-        if unknown == "unsupported":
+    elif not re.match(r"[+-]|\d", text):
+        if unknown == "invalid":  # names are exact: Trino's at_timezone refuses 'utc' too
+            raise QueryFailed(f"INVALID_FUNCTION_ARGUMENT: '{text}' is not a valid time zone")
+        if text.upper() != "UTC":
             raise QueryFailed(f"NOT_SUPPORTED: Time zone not supported: {text}")
-        raise QueryFailed(f"INVALID_FUNCTION_ARGUMENT: '{text}' is not a valid time zone")
     raise _not_supported(f"the time zone '{text}' (only UTC, offsets +HH:MM and Trino's region ids)")
 
 
