@@ -5,9 +5,10 @@ as written, while Trino:
 
 - `json_extract_scalar` of JSON text returns a number's token as written (`1.50`, `-1.5e+3`), the first
   of duplicate keys, a string unescaped, NULL for null, objects and arrays;
-- `json_parse` makes JSON canonical (Jackson's printing): keys sorted (UTF-16 order), no whitespace,
+- `json_parse` makes JSON canonical: keys sorted (UTF-16 order; the last of duplicate keys), no whitespace,
   integers as written, other numbers as Java's `Double.toString` (`1.5`, `100.0`, `1.0E-7`), strings
-  escaped as Jackson escapes them (`\\"`, `\\\\`, `\\n`, `\\u0001`; `/` and non-ASCII as they are);
+  escaped as Trino writes them (`\\"`, `\\\\`, `\\n`, `\\u0001`, a character beyond the BMP as its
+  escaped surrogate pair; `/` and other characters as they are);
 - `CAST(varchar AS json)` is a JSON string of the text.
 
 Where the JSON is a literal, the translation computes these here, exactly; JSON text known only at run
@@ -39,7 +40,7 @@ class Obj:
 
 
 class Unsupported(ValueError):
-    """JSON whose canonical form Trino's printing would not make certain (duplicate keys, overflow)."""
+    """JSON whose canonical form is not certain (a number beyond a double)."""
 
 
 def _bad_constant(name: str) -> Any:
@@ -74,6 +75,9 @@ def quote(text: str) -> str:
             out.append(_SHORT_ESCAPES[ch])
         elif ord(ch) < 0x20:
             out.append(f"\\u{ord(ch):04X}")
+        elif ord(ch) > 0xFFFF:  # Trino writes a character beyond the BMP as its escaped surrogate pair
+            high, low = divmod(ord(ch) - 0x10000, 0x400)
+            out.append(f"\\u{0xD800 + high:04X}\\u{0xDC00 + low:04X}")
         else:
             out.append(ch)
     return '"' + "".join(out) + '"'

@@ -32,3 +32,4 @@ SELECT json_extract_scalar('{"a":-1.5e+3}', '$.a'), json_extract_scalar('{"a":0.
 SELECT CAST(json_parse('"b"') AS varchar), CAST(json_parse('1.50') AS varchar), CAST(json_parse('null') AS varchar);
 SELECT json_value('[{"a":1},{"a":2}]', 'lax $.a'), json_exists('[{"a":1}]', 'lax $.a'), json_query('{"a":{"z":1,"b":2}}', 'lax $.a');
 SELECT json_parse('{"a":1,"a":2}'), json_query('{"a":"x"}', 'lax $.a');
+SELECT json_format(json_parse('["\b\t\f\r\u007f\u001f", "😀", {"😀":1, "\uffff":2, "z":3}]'));

@@ -42,3 +42,4 @@ SELECT split('a,b,c', ',', 1), split('a,,', ',', 2), split('', ',', 2);
 SELECT soundex('Tymczak'), soundex('Ashcraft'), soundex('O''Hara'), soundex('Pfister'), soundex('HW'), soundex('');
 SELECT NULL || 'a', concat('a', 'b', NULL), concat(NULL, 'a');
 SELECT upper('ẞ'), lower('ẞ'), upper('ǅ');
+SELECT split('abcabc', 'bc', 2), strpos('ababab', 'aba', 2);

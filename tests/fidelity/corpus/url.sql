@@ -15,3 +15,4 @@ SELECT url_extract_host(NULL), url_extract_port('http://x.com:99999/');
 -- java.net.URLEncoder / URLDecoder
 SELECT url_encode('~*-_.!''()@:'), url_decode('%e2%82%ac'), url_decode('a+%2B');
 SELECT url_decode('%zz');
+SELECT url_decode('100%');

@@ -345,6 +345,29 @@ ANSWERS: list[tuple[str, str, list[str], list[str | None]]] = [
         ["varchar(3)", "decimal(10,0)", "timestamp(6)", "tinyint", None, None],
     ),
     (
+        "JSON escapes: short forms, characters beyond the BMP as surrogate pairs, keys in UTF-16 order",
+        """SELECT json_format(json_parse('["\\b\\t\\f\\r\\u007f\\u001f", "\U0001f600", """
+        """{"\U0001f600":1, "\\uffff":2, "z":3}]'))""",
+        ["varchar"],
+        ['["\\b\\t\\f\\r\x7f\\u001F","\\uD83D\\uDE00",{"z":3,"\\uD83D\\uDE00":1,"\uffff":2}]'],
+    ),
+    (
+        "more texts as Java parses them",
+        "SELECT CAST('-1' AS tinyint), TRY_CAST('1 2' AS integer), TRY_CAST('+-1' AS integer), "
+        "TRY_CAST('1.' AS double), TRY_CAST('.5' AS double), TRY_CAST('+.5e-1' AS double), "
+        "TRY_CAST('1e' AS double), TRY_CAST('1.' AS decimal(3,1)), TRY_CAST('-1.55' AS decimal(3,1))",
+        ["tinyint", "integer", "integer", "double", "double", "double", "double", "decimal", "decimal"],
+        ["-1", None, None, "1.0", "0.5", "0.05", None, "1.0", "-1.6"],
+    ),
+    (
+        "offsets of zero are UTC",
+        "SELECT from_iso8601_timestamp('2026-11-02T03:04:05-00:00'), "
+        "from_iso8601_timestamp('2026-11-02T03:04:05+0000'), "
+        "from_iso8601_timestamp('2026-11-02T03:04:05.5-03')",
+        [TSTZ] * 3,
+        ["2026-11-02 03:04:05.000 UTC", "2026-11-02 03:04:05.000 UTC", "2026-11-02 03:04:05.500 -03:00"],
+    ),
+    (
         "map_entries are anonymous rows",
         "SELECT map_entries(MAP(ARRAY['a', 'b'], ARRAY[1, NULL])), "
         "map_entries(CAST(NULL AS map(varchar, integer)))",
@@ -411,6 +434,7 @@ REJECTED = [
     ),
     ("split empty delimiter", "SELECT split('a,b,c', '', 2)", "INVALID_FUNCTION_ARGUMENT: The delimiter"),
     ("soundex of non-ASCII", "SELECT soundex('Ärger')", "NOT_SUPPORTED: soundex"),
+    ("url_decode incomplete escape", "SELECT url_decode('100%')", "INVALID_FUNCTION_ARGUMENT: URLDecoder"),
     ("url_decode bad escape", "SELECT url_decode('%zz')", "INVALID_FUNCTION_ARGUMENT: URLDecoder"),
     ("url_decode of bytes not UTF-8", "SELECT url_decode('%C3')", "NOT_SUPPORTED: url_decode"),
     ("json_parse of invalid JSON", "SELECT json_parse('x')", "INVALID_FUNCTION_ARGUMENT: Cannot convert"),
