@@ -220,13 +220,16 @@ class Workspace:
             echo=echo,
         )
 
-    def destroy(self, echo: bool = False) -> None:
+    def destroy(self, echo: bool = False, refresh: bool = True) -> None:
+        """tofu destroy. refresh=False skips the refresh walk (every resource read back before the destroy
+        plan): only for state this process's own apply just wrote on an emulator (Deployment.destroy)."""
         self.tf(
             "destroy",
             "-input=false",
             "-no-color",
             "-auto-approve",
             "-parallelism=20",
+            *([] if refresh else ["-refresh=false"]),
             *self._var_args(),
             echo=echo,
         )
