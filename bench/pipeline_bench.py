@@ -164,9 +164,10 @@ def table(runs: dict[str, list[dict[str, float | int | str]]], keys: tuple[str, 
     print("|---|" + "---|" * len(modes))
     for key in keys:
         cells = []
+        unit = "" if key.startswith("load") else " s"
         for mode in modes:
             values = [float(r[key]) for r in runs[mode]]
-            cells.append(f"{statistics.median(values):.1f} s ({min(values):.1f} .. {max(values):.1f})")
+            cells.append(f"{statistics.median(values):.1f}{unit} ({min(values):.1f} .. {max(values):.1f})")
         print(f"| {key} | " + " | ".join(cells) + " |")
 
 
