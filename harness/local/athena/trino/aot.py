@@ -21,13 +21,16 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import install
 
 SWITCH = "LAKEHOUSE_TRINO_AOT"
+MIN_JAVA = 25
 # What the training server runs after its start: the planner, optimizer and executor paths every
 # Athena query takes (parsing, analysis, aggregation, joins, window functions, JSON and date functions).
 TRAINING_QUERIES = (
@@ -59,16 +62,28 @@ def options(java: install.Java, jvm_options: Sequence[str]) -> list[str]:
     return [f"-XX:AOTCache={path}"] if enabled() and path.is_file() else []
 
 
+def supported(java: install.Java) -> bool:
+    """One-step recording (-XX:AOTCacheOutput) came with Java 25; Trino itself runs on 24 too."""
+    head = java.version.split(".")[0]
+    return head.isdigit() and int(head) >= MIN_JAVA
+
+
 def train(quiet: bool = False) -> Path | None:
     """Write the cache for the server's own JVM options, once: a training server on a throwaway port
-    answers TRAINING_QUERIES and stops; its JVM writes the cache as it exits. Returns the cache (None
-    when the switch is off). Held under the installer's lock, so parallel callers train once."""
-    from .client import execute
+    answers TRAINING_QUERIES and stops; its JVM writes the cache as it exits. Returns the cache, or None
+    when the switch is off, the Java cannot record one, or recording failed (then Trino starts without a
+    cache, as before, and the one-line reason is logged). Held under the installer's lock, so parallel
+    callers train once."""
     from .server import TrinoServer
 
     if not enabled():
         return None
     _home, java = install.ensure(quiet=True)
+    if not supported(java):
+        install.log(
+            f"Java {java.version} cannot record a class cache (needs {MIN_JAVA}+); Trino starts without"
+        )
+        return None
     probe = TrinoServer("http://127.0.0.1:1", name=f"aot-training-{os.getpid()}")
     path = cache_path(java, probe._jvm_options())
     if path.is_file():
@@ -81,24 +96,43 @@ def train(quiet: bool = False) -> Path | None:
         install.log(f"recording the JVM's class cache for Trino's start-up (once per machine) -> {path}")
         started = time.monotonic()
         server = TrinoServer("http://127.0.0.1:1", name=probe.dir.name, aot_record=partial)
-        server.start()
         try:
-            server.wait_ready()
-            for sql in TRAINING_QUERIES:
-                execute(server.url, sql, catalog="system", schema=None, timeout=120)
+            _record(server)
+        except Exception as exc:  # a speed-up only: never fail the install for it
+            install.log(
+                f"warning: no class cache recorded ({type(exc).__name__}: {exc}); see {server.log_path}"
+            )
+            partial.unlink(missing_ok=True)
+            return None
         finally:
-            proc = server.proc
-            if proc is not None:
-                proc.terminate()  # the JVM writes the cache on its way out
-                proc.wait(timeout=900)
-        if not partial.is_file():
-            raise install.TrinoInstallError(f"the training JVM wrote no cache; see {server.log_path}")
+            partial.with_name(partial.name + ".config").unlink(missing_ok=True)
         os.replace(partial, path)
         shutil.rmtree(server.dir, ignore_errors=True)
-        partial.with_name(partial.name + ".config").unlink(missing_ok=True)
         if not quiet:
             install.log(
                 f"class cache recorded in {time.monotonic() - started:.0f}s "
                 f"({path.stat().st_size / 1e6:.0f} MB); Trino starts with it from now on"
             )
     return path
+
+
+def _record(server: Any) -> None:
+    """Run the training server to its end; its JVM writes server.aot_record as it exits."""
+    from .client import execute
+
+    server.start()
+    try:
+        server.wait_ready()
+        for sql in TRAINING_QUERIES:
+            execute(server.url, sql, catalog="system", schema=None, timeout=120)
+    finally:
+        proc = server.proc
+        if proc is not None:
+            proc.terminate()  # the JVM writes the cache on its way out
+            try:
+                proc.wait(timeout=900)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    if not server.aot_record.is_file():
+        raise RuntimeError("the training JVM exited without writing the cache")

@@ -53,3 +53,36 @@ def test_the_cache_is_keyed_by_java_and_jvm_options_but_not_javas_path() -> None
 def test_switched_off_nothing_is_trained(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(aot.SWITCH, "off")
     assert aot.train() is None
+
+
+def test_a_java_that_cannot_record_trains_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    java24 = install.Java(home=Path("/opt/java24"), version="24.0.2", source="JAVA_HOME")
+    monkeypatch.setattr(install, "ensure", lambda quiet=False: (Path("/opt/trino"), java24))
+    monkeypatch.setattr(aot, "_record", lambda server: pytest.fail("no training JVM for Java 24"))
+    assert not aot.supported(java24) and aot.supported(JAVA)
+    assert aot.train() is None
+
+
+def test_a_failed_recording_leaves_no_cache_and_does_not_fail_the_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(install, "ensure", lambda quiet=False: (Path("/opt/trino"), JAVA))
+
+    def crash(server: TrinoServer) -> None:
+        assert server.aot_record is not None
+        server.aot_record.write_bytes(b"half written")
+        raise RuntimeError("JVM died")
+
+    monkeypatch.setattr(aot, "_record", crash)
+    assert aot.train() is None
+    assert "warning: no class cache recorded (RuntimeError: JVM died)" in capsys.readouterr().err
+    path = aot.cache_path(JAVA, server_options())
+    assert not path.exists() and not any(path.parent.iterdir())
+
+
+def test_a_recorded_cache_is_moved_into_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(install, "ensure", lambda quiet=False: (Path("/opt/trino"), JAVA))
+    monkeypatch.setattr(aot, "_record", lambda server: server.aot_record.write_bytes(b"cache"))
+    path = aot.train(quiet=True)
+    assert path == aot.cache_path(JAVA, server_options()) and path.read_bytes() == b"cache"
+    assert aot.train() == path  # recorded once: the next call finds it
