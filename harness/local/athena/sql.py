@@ -196,7 +196,7 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         path_sql = (
             path
             if not isinstance(path, exp.JSONPath)
-            else exp.Literal.string(path.sql(dialect=READ).strip("'"))
+            else exp.Literal.string(path.sql(dialect=WRITE).strip("'"))  # DuckDB spells `["a b"]` `."a b"`
         )
         return exp.Anonymous(this="__la_json_extract_scalar", expressions=[node.this, path_sql])
     if isinstance(node, exp.DataType) and node.this in (
