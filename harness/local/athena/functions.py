@@ -26,7 +26,7 @@ def _shift_macros() -> tuple[str, ...]:
     out = []
     for bits in (8, 16, 32, 64):
         # Java's `<<` on a long uses the low six bits of the shift; the result is cut to the type's width.
-        low = f"((CAST(v AS HUGEINT) << CAST(s & 63 AS INTEGER)) & {2**bits - 1})"
+        low = f"((CAST(v AS HUGEINT) * (CAST(1 AS HUGEINT) << CAST(s & 63 AS INTEGER))) & {2**bits - 1})"
         signed = f"CASE WHEN {low} >= {2 ** (bits - 1)} THEN {low} - {2**bits} ELSE {low} END"
         out.append(
             f"CREATE OR REPLACE MACRO __la_shl{bits}(v, s) AS CASE WHEN s >= 64 THEN 0 "
@@ -113,9 +113,9 @@ MACROS: tuple[str, ...] = (
     "CREATE OR REPLACE MACRO __la_to_base(x, r) AS CASE WHEN x IS NULL OR r IS NULL THEN NULL "
     "ELSE coalesce(__la_radix_check(r), CASE "
     # -2^63 has no positive bigint: its digits are those of its quotient and remainder (truncating).
-    "WHEN x = -9223372036854775808 THEN '-' || lower(to_base(-(CAST(x AS BIGINT) // r), CAST(r AS INTEGER))) "
-    "|| lower(to_base(-(CAST(x AS BIGINT) % r), CAST(r AS INTEGER))) "
-    "WHEN x < 0 THEN '-' || lower(to_base(-CAST(x AS BIGINT), CAST(r AS INTEGER))) "
+    "WHEN x = -9223372036854775808 THEN '-' || lower(to_base(CAST(-(CAST(x AS BIGINT) // r) AS BIGINT), "
+    "CAST(r AS INTEGER))) || lower(to_base(CAST(-(CAST(x AS BIGINT) % r) AS BIGINT), CAST(r AS INTEGER))) "
+    "WHEN x < 0 THEN '-' || lower(to_base(CAST(-CAST(x AS HUGEINT) AS BIGINT), CAST(r AS INTEGER))) "
     "ELSE lower(to_base(CAST(x AS BIGINT), CAST(r AS INTEGER))) END) END",
     # cosine_similarity of two map(varchar, double): sums taken in map order, as Trino's loops do.
     "CREATE OR REPLACE MACRO __la_l2norm(m) AS CASE WHEN list_position(map_values(m), NULL) IS NOT NULL "
@@ -155,8 +155,13 @@ MACROS: tuple[str, ...] = (
     "WHEN list_position(list_transform(entries, lambda e: len(string_split(e, kd)) = 2), false) IS NOT NULL "
     f"THEN error('{_ARG}: Key-value delimiter must appear exactly once in each entry. Bad input: ''' || "
     "list_filter(entries, lambda e: len(string_split(e, kd)) <> 2)[1] || '''') "
-    "ELSE __la_unique_map(list_transform(entries, lambda e: "
-    "{'key': string_split(e, kd)[1], 'value': string_split(e, kd)[2]})) END",
+    "ELSE __la_hash_ordered(__la_unique_map(list_transform(entries, lambda e: "
+    "{'key': string_split(e, kd)[1], 'value': string_split(e, kd)[2]})), 'split_to_map') END",
+    # Trino's map_agg, multimap_agg and split_to_map emit their entries in the order of a hash table
+    # (xxhash64 of the keys); that order is not reproduced, so a map of more than one entry is refused.
+    "CREATE OR REPLACE MACRO __la_hash_ordered(m, what) AS CASE WHEN cardinality(m) > 1 THEN "
+    "error('NOT_SUPPORTED: ' || what || ' of more than one key (Trino orders the entries by its hash "
+    "table) is not supported by the local Athena engine') ELSE m END",
     "CREATE OR REPLACE MACRO __la_unique_map(pairs) AS CASE "
     "WHEN len(list_distinct(list_transform(pairs, lambda p: p.key))) <> len(pairs) THEN "
     f"error('{_ARG}: Duplicate keys (' || list_filter(pairs, lambda p, i: "
@@ -171,24 +176,32 @@ MACROS: tuple[str, ...] = (
     "lambda i: json_extract(j, '$[' || i || ']')) "
     "END",
     "CREATE OR REPLACE MACRO __la_json_array_contains_int(j, v) AS CASE WHEN v IS NULL THEN NULL "
-    "ELSE list_bool_or(list_transform(__la_json_elements(j), lambda e: json_type(e) IN ('BIGINT', 'UBIGINT') "
+    "ELSE __la_any(list_transform(__la_json_elements(j), lambda e: json_type(e) IN ('BIGINT', 'UBIGINT') "
     "AND TRY_CAST(CAST(e AS VARCHAR) AS HUGEINT) = v)) END",
+    "CREATE OR REPLACE MACRO __la_json_array_contains_double(j, v) AS CASE WHEN v IS NULL THEN NULL "
+    "ELSE __la_any(list_transform(__la_json_elements(j), lambda e: json_type(e) = 'DOUBLE' "
+    "AND CAST(CAST(e AS VARCHAR) AS DOUBLE) = v)) END",
+    "CREATE OR REPLACE MACRO __la_any(flags) AS CASE WHEN flags IS NULL THEN NULL "
+    "ELSE coalesce(list_bool_or(flags), false) END",
     "CREATE OR REPLACE MACRO __la_json_array_contains_bool(j, v) AS CASE WHEN v IS NULL THEN NULL "
-    "ELSE list_bool_or(list_transform(__la_json_elements(j), lambda e: json_type(e) = 'BOOLEAN' "
+    "ELSE __la_any(list_transform(__la_json_elements(j), lambda e: json_type(e) = 'BOOLEAN' "
     "AND CAST(CAST(e AS VARCHAR) AS BOOLEAN) = v)) END",
     "CREATE OR REPLACE MACRO __la_json_array_contains_text(j, v) AS CASE WHEN v IS NULL THEN NULL "
-    "ELSE list_bool_or(list_transform(__la_json_elements(j), lambda e: json_type(e) = 'VARCHAR' "
+    "ELSE __la_any(list_transform(__la_json_elements(j), lambda e: json_type(e) = 'VARCHAR' "
     "AND e ->> '$' = v)) END",
     "CREATE OR REPLACE MACRO __la_json_array_get(j, i) AS CASE WHEN j IS NULL OR i IS NULL THEN NULL "
     "ELSE __la_json_element_text(__la_json_elements(j)[CASE WHEN i >= 0 THEN i + 1 "
     "ELSE len(__la_json_elements(j)) + i + 1 END]) END",
-    "CREATE OR REPLACE MACRO __la_json_element_text(e) AS CASE WHEN e IS NULL THEN NULL "
+    "CREATE OR REPLACE MACRO __la_json_element_text(e) AS CASE WHEN e IS NULL OR json_type(e) = 'NULL' "
+    "THEN NULL WHEN json_type(e) = 'VARCHAR' THEN error('NOT_SUPPORTED: json_array_get of a string element "
+    "(Trino returns its unquoted text as json) is not supported by the local Athena engine') "
     "WHEN regexp_matches(CAST(e AS VARCHAR), '[0-9][.eE]') THEN error('NOT_SUPPORTED: json_array_get of an "
     "element with a non-integer number (Trino keeps the number as written; the local Athena engine "
     "re-prints it)') ELSE e END",
     # approx_most_frequent: exact counts when the values fit the capacity and no tie decides the answer
     # (Trino's stream summary orders tied counts by its own internal state).
     "CREATE OR REPLACE MACRO __la_amf(b, cap, h) AS CASE WHEN h IS NULL THEN NULL "
+    f"WHEN b <= 1 THEN error('{_ARG}: approx_most_frequent bucket count must be greater than one') "
     "WHEN len(map_keys(h)) > cap THEN error('NOT_SUPPORTED: approx_most_frequent over more distinct values "
     "than its capacity (Trino''s answer is approximate)') "
     "ELSE __la_amf_top(b, list_sort(map_entries(h), 'DESC')) END",
@@ -201,15 +214,16 @@ MACROS: tuple[str, ...] = (
     "CREATE OR REPLACE MACRO __la_amf_by_count(entries) AS list_transform(list_sort(list_transform(entries, "
     "lambda e: {'c': e.value, 'k': e.key}), 'DESC'), lambda e: {'key': e.k, 'value': e.c})",
     # map_agg: rows with a NULL key are skipped; a repeated key keeps its first value.
+    # (map_from_entries of two distinct keys only to fail with NOT_SUPPORTED in __la_hash_ordered.)
     "CREATE OR REPLACE MACRO __la_map_agg(pairs) AS CASE WHEN pairs IS NULL THEN NULL "
-    "WHEN len(list_distinct(list_transform(pairs, lambda p: p.key))) = len(pairs) "
-    "THEN map_from_entries(pairs) "
-    "ELSE map_from_entries(list_filter(pairs, lambda p, i: "
-    "list_position(list_transform(pairs, lambda q: q.key), p.key) = i)) END",
+    "WHEN len(list_distinct(list_transform(pairs, lambda p: p.key))) > 1 THEN "
+    "__la_hash_ordered(map_from_entries(list_slice(pairs, 1, 2)), 'map_agg') "
+    "ELSE map_from_entries(list_slice(pairs, 1, 1)) END",
     "CREATE OR REPLACE MACRO __la_multimap_agg(pairs) AS CASE WHEN pairs IS NULL THEN NULL "
-    "ELSE map_from_entries(list_transform(__la_array_distinct(list_transform(pairs, lambda p: p.key)), "
+    "ELSE __la_hash_ordered(map_from_entries(list_transform("
+    "__la_array_distinct(list_transform(pairs, lambda p: p.key)), "
     "lambda k: {'key': k, 'value': list_transform(list_filter(pairs, lambda p: p.key = k), "
-    "lambda p: p.value)})) END",
+    "lambda p: p.value)})), 'multimap_agg') END",
 )
 
 
@@ -468,9 +482,11 @@ def _json_array_contains(j: exp.Expression, value: exp.Expression) -> exp.Expres
         return _call("__la_json_array_contains_int", j, value)
     if _is(value, T.BOOLEAN):
         return _call("__la_json_array_contains_bool", j, value)
+    if _is(value, T.DOUBLE):
+        return _call("__la_json_array_contains_double", j, value)
     if _is(value, T.VARCHAR, T.TEXT, T.CHAR):
         return _call("__la_json_array_contains_text", j, value)
-    raise _not_supported("json_array_contains of a value that is not a bigint, boolean or varchar")
+    raise _not_supported("json_array_contains of a value that is not a bigint, double, boolean or varchar")
 
 
 def _aggregate(name: str, node: exp.Expression, args: list[exp.Expression]) -> exp.Expression:
