@@ -156,15 +156,16 @@ MACROS: tuple[str, ...] = (
     f"THEN error('{_ARG}: Key-value delimiter must appear exactly once in each entry. Bad input: ''' || "
     "list_filter(entries, lambda e: len(string_split(e, kd)) <> 2)[1] || '''') "
     "ELSE __la_hash_ordered(__la_unique_map(list_transform(entries, lambda e: "
-    "{'key': string_split(e, kd)[1], 'value': string_split(e, kd)[2]})), 'split_to_map') END",
+    "{'key': string_split(e, kd)[1], 'value': string_split(e, kd)[2]}), 'Duplicate keys'), "
+    "'split_to_map') END",
     # Trino's map_agg, multimap_agg and split_to_map emit their entries in the order of a hash table
     # (xxhash64 of the keys); that order is not reproduced, so a map of more than one entry is refused.
     "CREATE OR REPLACE MACRO __la_hash_ordered(m, what) AS CASE WHEN cardinality(m) > 1 THEN "
     "error('NOT_SUPPORTED: ' || what || ' of more than one key (Trino orders the entries by its hash "
     "table) is not supported by the local Athena engine') ELSE m END",
-    "CREATE OR REPLACE MACRO __la_unique_map(pairs) AS CASE "
+    "CREATE OR REPLACE MACRO __la_unique_map(pairs, what) AS CASE "
     "WHEN len(list_distinct(list_transform(pairs, lambda p: p.key))) <> len(pairs) THEN "
-    f"error('{_ARG}: Duplicate keys (' || list_filter(pairs, lambda p, i: "
+    f"error('{_ARG}: ' || what || ' (' || list_filter(pairs, lambda p, i: "
     "list_position(list_transform(pairs, lambda q: q.key), p.key) <> i)[1].key || ') are not allowed') "
     "ELSE map_from_entries(pairs) END",
     # json_array_contains: only elements of the value's own JSON kind match (Trino's token checks).
@@ -339,7 +340,7 @@ def _map_lambda(name: str, args: list[exp.Expression]) -> exp.Expression:
         template = "map_from_entries(list_transform(map_entries(__m), __f))"
         fn = _lambda("__e", exp.Struct(expressions=[_prop("key", key), _prop("value", body)]))
     else:  # transform_keys: Trino refuses NULL and repeated keys
-        template = "__la_unique_map(list_transform(map_entries(__m), __f))"
+        template = "__la_unique_map(list_transform(map_entries(__m), __f), 'Duplicate map keys')"
         fn = _lambda("__e", exp.Struct(expressions=[_prop("key", body), _prop("value", value)]))
     return _parse(template, m=args[0], f=fn)
 

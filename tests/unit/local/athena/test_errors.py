@@ -20,6 +20,8 @@ FAILURES = [
     ),
     ("unknown function", "SELECT frobnicate(1)", "FUNCTION_NOT_FOUND: line 1:8: Function 'frobnicate'"),
     ("type mismatch", "SELECT event_id + 1 FROM github_events_silver", "TYPE_MISMATCH"),
+    ("no function takes these arguments", "SELECT substr(1, 2)", "FUNCTION_NOT_FOUND: line 1:1: Unexpected"),
+    ("arrays of different types", "SELECT ARRAY[1, 2] || ARRAY['a']", "FUNCTION_NOT_FOUND"),
     ("bad cast", "SELECT CAST('x' AS integer)", "INVALID_CAST_ARGUMENT"),
     (
         "insert type mismatch",
