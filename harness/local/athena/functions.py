@@ -9,6 +9,7 @@ error names). Where a case cannot be reproduced exactly the query fails with NOT
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 
 from sqlglot import exp
@@ -103,6 +104,8 @@ MACROS: tuple[str, ...] = (
     "ELSE coalesce(__la_radix_check(r), __la_from_base_checked(regexp_extract(s, '^[+-]?'), "
     "regexp_replace(s, '^[+-]', ''), s, r)) END",
     "CREATE OR REPLACE MACRO __la_from_base_checked(sign, digits, s, r) AS CASE "
+    "WHEN regexp_matches(s, '[^\\x00-\\x7F]') THEN error('NOT_SUPPORTED: from_base of a string with "
+    "non-ASCII characters (Java reads other scripts'' digits) is not supported by the local Athena engine') "
     "WHEN digits = '' OR NOT regexp_full_match(digits, '[0-9A-Za-z]+') "
     "OR list_max(__la_base_digits(digits, r)) >= r "
     "OR __la_base_value(__la_base_digits(digits, r), r) > "
@@ -127,15 +130,32 @@ MACROS: tuple[str, ...] = (
     "CREATE OR REPLACE MACRO __la_cosine_similarity(a, b) AS CASE "
     "WHEN __la_l2norm(a) IS NULL OR __la_l2norm(b) IS NULL THEN NULL "
     "ELSE __la_double_divide(__la_map_dot(a, b), __la_l2norm(a) * __la_l2norm(b)) END",
-    # regexp_position: the code-point position of the occurrence found from `start`, or -1.
+    # regexp_position: the code-point position of the first match at or after `start`, or -1. The whole
+    # string is matched (so ^, $ and \\b see the text before `start`, as in Trino) behind a lazy prefix
+    # of at least start - 1 characters: the shortest such prefix ends where that match begins.
     "CREATE OR REPLACE MACRO __la_regexp_position(s, p, start) AS CASE "
     "WHEN s IS NULL OR p IS NULL OR start IS NULL THEN NULL "
     f"WHEN start < 1 THEN error('{_ARG}: start position cannot be smaller than 1') "
     "WHEN start > length(s) THEN CAST(-1 AS INTEGER) "
-    "WHEN NOT regexp_matches(substr(s, start), p) THEN CAST(-1 AS INTEGER) "
-    # The text before the first match: the first match of `p` followed by the rest is cut off.
-    "ELSE CAST(start + length(regexp_replace(substr(s, start), '(?:' || p || ')(?s:.*)$', '')) "
-    "AS INTEGER) END",
+    "WHEN start > 1001 THEN error('NOT_SUPPORTED: regexp_position from a start beyond 1001 (the regular "
+    "expression engine repeats at most 1000 times) is not supported by the local Athena engine') "
+    "WHEN NOT regexp_matches(s, __la_after(p, start)) THEN CAST(-1 AS INTEGER) "
+    "ELSE CAST(length(regexp_extract(s, __la_after(p, start), 1)) + 1 AS INTEGER) END",
+    "CREATE OR REPLACE MACRO __la_after(p, start) AS '^((?s:.{' || (start - 1) || ',}?))(?:' || p || ')'",
+    # parse_datetime of a text in the strict form of its pattern (four-digit years, one- or two-digit
+    # fields): other texts Joda may read differently from strptime, so they are refused.
+    "CREATE OR REPLACE MACRO __la_parse_datetime(s, f, shape, pattern) AS CASE WHEN s IS NULL THEN NULL "
+    "WHEN NOT regexp_full_match(s, shape) THEN error('NOT_SUPPORTED: parse_datetime of \"' || s || '\" "
+    "(not in the strict form of \"' || pattern || '\") is not supported by the local Athena engine') "
+    "WHEN try_strptime(s, f) IS NULL THEN "
+    "error('INVALID_FUNCTION_ARGUMENT: Invalid format: \"' || s || '\"') "
+    "ELSE CAST(strptime(s, f) AS TIMESTAMPTZ) END",
+    # map_concat: the last map's entries first, then each earlier map's keys not seen yet (Trino's order).
+    "CREATE OR REPLACE MACRO __la_map_concat2(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL "
+    "ELSE map_from_entries(list_concat(map_entries(b), "
+    "list_filter(map_entries(a), lambda e: NOT map_contains(b, e.key)))) END",
+    "CREATE OR REPLACE MACRO __la_map_zip_keys(a, b) AS "
+    "list_concat(map_keys(a), list_filter(map_keys(b), lambda k: NOT map_contains(a, k)))",
     "CREATE OR REPLACE MACRO __la_luhn_digit(n) AS CASE WHEN n > 9 THEN n - 9 ELSE n END",
     "CREATE OR REPLACE MACRO __la_luhn_check(s) AS CASE WHEN s IS NULL THEN NULL WHEN s = '' THEN false "
     f"WHEN NOT regexp_full_match(s, '[0-9]+') THEN error('{_ARG}: Input contains non-digit character') "
@@ -345,6 +365,27 @@ def _map_lambda(name: str, args: list[exp.Expression]) -> exp.Expression:
     return _parse(template, m=args[0], f=fn)
 
 
+def _map_zip_with(args: list[exp.Expression]) -> exp.Expression:
+    """map_zip_with(a, b, (k, x, y) -> f): the first map's keys, then the second's new ones."""
+    k = exp.column("__k")
+    body = _lambda_body(
+        args[2],
+        3,
+        "map_zip_with",
+        k.copy(),
+        _call("map_extract_value", args[0].copy(), k.copy()),
+        _call("map_extract_value", args[1].copy(), k.copy()),
+    )
+    pair = exp.Struct(expressions=[_prop("key", k.copy()), _prop("value", body)])
+    return _parse(
+        "CASE WHEN __a IS NULL OR __b IS NULL THEN NULL "
+        "ELSE map_from_entries(list_transform(__la_map_zip_keys(__a, __b), __f)) END",
+        a=args[0],
+        b=args[1],
+        f=_lambda("__k", pair),
+    )
+
+
 def _prop(name: str, value: exp.Expression) -> exp.Expression:
     return exp.PropertyEQ(this=exp.to_identifier(name, quoted=True), expression=value)
 
@@ -407,6 +448,7 @@ def _parse_datetime(node: exp.Expression) -> exp.Expression:
     if not (isinstance(fmt, exp.Literal) and fmt.is_string):
         raise _not_supported("parse_datetime with a pattern that is not a literal")
     out, i, pattern, last_numeric = [], 0, fmt.name, False
+    shape: list[str] = []  # the text's strict form: DuckDB's strptime is laxer than Joda (spaces, widths)
     while i < len(pattern):
         ch = pattern[i]
         if ch == "'":
@@ -414,6 +456,7 @@ def _parse_datetime(node: exp.Expression) -> exp.Expression:
             if end < 0:
                 raise QueryFailed(f"{_ARG}: Invalid pattern specification: {pattern}")
             out.append(pattern[i + 1 : end].replace("%", "%%") or "'")
+            shape.append(re.escape(pattern[i + 1 : end] or "'"))
             i, last_numeric = end + 1, False
             continue
         if ch.isalpha():
@@ -424,12 +467,19 @@ def _parse_datetime(node: exp.Expression) -> exp.Expression:
             if token not in _JODA_PARSE or last_numeric:  # adjacent numeric fields parse by width in Joda
                 raise _not_supported(f"parse_datetime pattern '{pattern}'")
             out.append(_JODA_PARSE[token])
+            shape.append(r"\d{4}" if token == "yyyy" else r"\d{1,2}")
             i, last_numeric = j, True
             continue
         out.append("%%" if ch == "%" else ch)
+        shape.append(re.escape(ch))
         i, last_numeric = i + 1, False
-    parsed = exp.StrToTime(this=node.this, format=exp.Literal.string("".join(out)))
-    return exp.Cast(this=parsed, to=exp.DataType.build("TIMESTAMPTZ", dialect=WRITE))
+    return _call(
+        "__la_parse_datetime",
+        node.this,
+        exp.Literal.string("".join(out)),
+        exp.Literal.string("".join(shape)),
+        exp.Literal.string(pattern),
+    )
 
 
 def _unnest(node: exp.Unnest) -> exp.Expression | None:
@@ -526,6 +576,14 @@ def _anonymous(node: exp.Anonymous) -> exp.Expression | None:
         return _zip_with(args)
     if name in ("map_filter", "transform_values", "transform_keys"):
         return _map_lambda(name, args)
+    if name == "map_concat" and len(args) >= 2:
+        # Folded from the right: concat(m1, m2, m3) = concat2(m1, concat2(m2, m3)) keeps Trino's order.
+        out = args[-1]
+        for m in reversed(args[:-1]):
+            out = _call("__la_map_concat2", m, out)
+        return out
+    if name == "map_zip_with" and len(args) == 3:
+        return _map_zip_with(args)
     if name == "combinations":
         return _combinations(args)
     if name in ("bitwise_left_shift", "bitwise_right_shift", "bitwise_right_shift_arithmetic"):

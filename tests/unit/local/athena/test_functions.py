@@ -194,6 +194,31 @@ ANSWERS = [
         ["timestamp with time zone", "timestamp with time zone"],
         [["2024-03-05 07:08:00.000 UTC", "2024-03-05 00:00:00.000 UTC"]],
     ),
+    (
+        "SELECT regexp_position('abc', '^b', 2), regexp_position('afoo foo', '\\bfoo', 2), "
+        "regexp_position('abc', 'x*', 2), regexp_position('abc', '$', 2), regexp_position('ab|ab', 'b|a', 2)",
+        ["integer", "integer", "integer", "integer", "integer"],
+        [["-1", "6", "2", "4", "2"]],
+    ),
+    (
+        "SELECT map_concat(MAP(ARRAY['d', 'b', 'c'], ARRAY[1, 2, 3]), "
+        "MAP(ARRAY['zz', 'a', 'e'], ARRAY[4, 5, 6]), "
+        "MAP(ARRAY['b', 'q'], ARRAY[7, 8])), map_concat(MAP(ARRAY['a'], ARRAY[1]), NULL)",
+        ["map", "map"],
+        [["{b=7, q=8, zz=4, a=5, e=6, d=1, c=3}", None]],
+    ),
+    (
+        "SELECT map_zip_with(MAP(ARRAY['a', 'b'], ARRAY[1, 2]), MAP(ARRAY['c', 'a'], ARRAY[3, 4]), "
+        "(k, x, y) -> coalesce(x, 0) + coalesce(y, 0)), "
+        "map_zip_with(MAP(ARRAY['a'], ARRAY[1]), CAST(NULL AS map(varchar, integer)), (k, x, y) -> x)",
+        ["map", "map"],
+        [["{a=5, b=2, c=3}", None]],
+    ),
+    (
+        "SELECT parse_datetime('2024/1/2 T 3', 'yyyy/M/d ''T'' H')",
+        ["timestamp with time zone"],
+        [["2024-01-02 03:00:00.000 UTC"]],
+    ),
     # UNNEST
     (
         "SELECT k, v FROM UNNEST(MAP(ARRAY['b', 'a'], ARRAY[1, NULL])) AS t(k, v)",
@@ -295,7 +320,15 @@ ERRORS = [
         "INVALID_FUNCTION_ARGUMENT: entryDelimiter and keyValueDelimiter must not be the same",
     ),
     ("SELECT luhn_check('12a4')", "INVALID_FUNCTION_ARGUMENT: Input contains non-digit character"),
-    ("SELECT parse_datetime('2024-03-05 25:00', 'yyyy-MM-dd HH:mm')", "Could not parse string"),
+    (
+        "SELECT parse_datetime('2024-03-05 25:00', 'yyyy-MM-dd HH:mm')",
+        "INVALID_FUNCTION_ARGUMENT: Invalid format",
+    ),
+    ("SELECT parse_datetime('2024-02-30', 'yyyy-MM-dd')", "INVALID_FUNCTION_ARGUMENT: Invalid format"),
+    ("SELECT parse_datetime(' 5/03/2024', 'dd/MM/yyyy')", "NOT_SUPPORTED: parse_datetime of"),
+    ("SELECT parse_datetime('24-03-05', 'yyyy-MM-dd')", "NOT_SUPPORTED: parse_datetime of"),
+    ("SELECT from_base('١٢', 10)", "NOT_SUPPORTED: from_base of a string with non-ASCII"),
+    ("SELECT regexp_position(lpad('a', 1200, 'a'), 'a', 1100)", "NOT_SUPPORTED: regexp_position from"),
     ("SELECT 'a' || 'b' || NULL", "AMBIGUOUS_FUNCTION_CALL"),
     # Where the answer cannot be reproduced: loudly refused, never answered differently.
     ("SELECT checksum(x) FROM (VALUES 1) AS t(x)", "NOT_SUPPORTED: checksum"),
