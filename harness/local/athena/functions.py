@@ -156,6 +156,19 @@ MACROS: tuple[str, ...] = (
     "list_filter(map_entries(a), lambda e: NOT map_contains(b, e.key)))) END",
     "CREATE OR REPLACE MACRO __la_map_zip_keys(a, b) AS "
     "list_concat(map_keys(a), list_filter(map_keys(b), lambda k: NOT map_contains(a, k)))",
+    # approx_percentile as Trino's t-digest answers it while every sample is its own centroid (at most 32
+    # values: a digest of that size is never compressed): the sorted values' entry floor(q * n).
+    "CREATE OR REPLACE MACRO __la_pct_values(l) AS CASE WHEN l IS NULL OR len(l) = 0 THEN NULL "
+    "WHEN len(l) > 32 THEN error('NOT_SUPPORTED: approx_percentile over more than 32 values (Trino''s "
+    "t-digest answer is approximate) is not supported by the local Athena engine') "
+    "ELSE list_sort(l) END",
+    "CREATE OR REPLACE MACRO __la_pct_at(v, q) AS CASE WHEN q IS NULL THEN NULL "
+    f"WHEN q < 0 OR q > 1 THEN error('{_ARG}: Percentile must be between 0 and 1') "
+    "WHEN v IS NULL THEN NULL "
+    "ELSE v[CAST(least(floor(CAST(q AS DOUBLE) * len(v)), len(v) - 1) AS BIGINT) + 1] END",
+    "CREATE OR REPLACE MACRO __la_pct_finite(l) AS CASE "
+    "WHEN list_bool_or(list_transform(l, lambda x: isnan(x) OR isinf(x))) THEN error('NOT_SUPPORTED: "
+    "approx_percentile over NaN or infinite values is not supported by the local Athena engine') ELSE l END",
     "CREATE OR REPLACE MACRO __la_luhn_digit(n) AS CASE WHEN n > 9 THEN n - 9 ELSE n END",
     "CREATE OR REPLACE MACRO __la_luhn_check(s) AS CASE WHEN s IS NULL THEN NULL WHEN s = '' THEN false "
     f"WHEN NOT regexp_full_match(s, '[0-9]+') THEN error('{_ARG}: Input contains non-digit character') "
@@ -559,6 +572,31 @@ def _aggregate(name: str, node: exp.Expression, args: list[exp.Expression]) -> e
     return _call(f"__la_{name}", pairs)
 
 
+def _approx_percentile(node: exp.ApproxQuantile) -> exp.Expression:
+    if node.args.get("weight") is not None or node.args.get("accuracy") is not None:
+        raise _not_supported("approx_percentile with a weight or an accuracy")
+    if isinstance(node.parent, exp.Window | exp.Filter):
+        raise _not_supported("approx_percentile as a window function or with FILTER")
+    x = node.this
+    if _is(x, *_INTEGRAL_BITS):
+        cast = "BIGINT"
+    elif _is(x, T.DOUBLE, T.FLOAT):
+        cast = "DOUBLE" if _is(x, T.DOUBLE) else "FLOAT"
+    else:
+        raise _not_supported(
+            "approx_percentile of a value that is not an integer, real or double of known type"
+        )
+    values = _parse(
+        "__la_pct_values(list_filter(list(CAST(__x AS " + cast + ")), lambda __v: __v IS NOT NULL))", x=x
+    )
+    if cast != "BIGINT":
+        values = _call("__la_pct_finite", values)
+    quantile = node.args["quantile"]
+    if isinstance(quantile, exp.Array):
+        return _parse("list_transform(__q, lambda __p: __la_pct_at(__v, __p))", q=quantile, v=values)
+    return _call("__la_pct_at", values, quantile)
+
+
 _AGGREGATES = ("map_agg", "multimap_agg", "approx_most_frequent")
 
 
@@ -628,15 +666,8 @@ def rewrite(node: exp.Expression) -> exp.Expression | None:
             "AMBIGUOUS_FUNCTION_CALL: Could not choose a best candidate operator. "
             "Explicit type casts must be added."
         )
-    if isinstance(node, exp.ApproxQuantile) and isinstance(node.args.get("quantile"), exp.Array):
-        if node.args.get("weight") is not None or node.args.get("accuracy") is not None:
-            return None
-        call = _call("approx_quantile", node.this, node.args["quantile"])
-        if _is(node.this, *_INTEGRAL_BITS):
-            return exp.Cast(this=call, to=exp.DataType.build("BIGINT[]", dialect=WRITE))
-        if _is(node.this, T.DOUBLE):
-            return exp.Cast(this=call, to=exp.DataType.build("DOUBLE[]", dialect=WRITE))
-        raise _not_supported("approx_percentile with an array of percentiles over this type")
+    if isinstance(node, exp.ApproxQuantile):
+        return _approx_percentile(node)
     if isinstance(node, exp.Shuffle):
         return _call("__la_shuffle", node.this)
     if isinstance(node, exp.WidthBucket):

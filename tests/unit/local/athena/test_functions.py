@@ -122,6 +122,27 @@ ANSWERS = [
         ["array"],
         [["[2.0, 1.0]"]],
     ),
+    (
+        "SELECT approx_percentile(x, ARRAY[0.5, 0.25, 0.99]), approx_percentile(x, 0.5) "
+        "FROM (VALUES 1, 2, 3, 4) AS t(x)",
+        ["array", "bigint"],
+        [["[3, 2, 4]", "3"]],
+    ),
+    (
+        "SELECT approx_percentile(x, 0.5), approx_percentile(x, 0.3) "
+        "FROM (VALUES 1, 2, 2, 2, 9, 3, NULL, 7) AS t(x)",
+        ["bigint", "bigint"],
+        [["2", "2"]],
+    ),
+    (
+        "SELECT g, approx_percentile(x, 0.75) "
+        "FROM (VALUES (1, 1e0), (1, 5e0), (2, 3e0), (1, 2e0)) AS t(g, x) GROUP BY g ORDER BY g",
+        ["integer", "double"],
+        [["1", "5.0"], ["2", "3.0"]],
+    ),
+    ("SELECT approx_percentile(x, 0.5) FROM UNNEST(sequence(1, 30)) AS t(x)", ["bigint"], [["16"]]),
+    ("SELECT approx_percentile(x, 0.5) FROM (VALUES CAST(NULL AS bigint)) AS t(x)", ["bigint"], [[None]]),
+    ("SELECT approx_percentile(CAST(x AS real), 0.5) FROM (VALUES 1, 2, 3) AS t(x)", ["float"], [["2.0"]]),
     # math
     (
         "SELECT width_bucket(-1e0, 0e0, 10e0, 5), width_bucket(10e0, 0e0, 10e0, 5), "
@@ -330,7 +351,17 @@ ERRORS = [
     ("SELECT from_base('١٢', 10)", "NOT_SUPPORTED: from_base of a string with non-ASCII"),
     ("SELECT regexp_position(lpad('a', 1200, 'a'), 'a', 1100)", "NOT_SUPPORTED: regexp_position from"),
     ("SELECT 'a' || 'b' || NULL", "AMBIGUOUS_FUNCTION_CALL"),
+    (
+        "SELECT approx_percentile(x, 1.5) FROM (VALUES 1) AS t(x)",
+        "INVALID_FUNCTION_ARGUMENT: Percentile must be",
+    ),
     # Where the answer cannot be reproduced: loudly refused, never answered differently.
+    (
+        "SELECT approx_percentile(x, 0.5) FROM UNNEST(sequence(1, 33)) AS t(x)",
+        "NOT_SUPPORTED: approx_percentile",
+    ),
+    ("SELECT approx_percentile(x, 0.5) FROM (VALUES nan(), 1e0) AS t(x)", "NOT_SUPPORTED: approx_percentile"),
+    ("SELECT approx_percentile(x, 2, 0.5) FROM (VALUES 1) AS t(x)", "NOT_SUPPORTED: approx_percentile with"),
     ("SELECT checksum(x) FROM (VALUES 1) AS t(x)", "NOT_SUPPORTED: checksum"),
     (
         "SELECT map_agg(k, v) FROM (VALUES ('a', 1), ('b', 2)) AS t(k, v)",
