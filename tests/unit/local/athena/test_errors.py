@@ -40,7 +40,7 @@ FAILURES = [
         "INVALID_FUNCTION_ARGUMENT: Invalid JSON path",
     ),
     ("unsupported statement", "ALTER TABLE github_events_silver RENAME TO x", "NOT_SUPPORTED"),
-    ("two statements", "SELECT 1; SELECT 2", "Only one sql statement"),
+    ("two statements", "SELECT 1; SELECT 2", "SYNTAX_ERROR: line 1:9: mismatched input ';'"),
 ]
 
 
