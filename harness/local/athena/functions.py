@@ -194,9 +194,13 @@ MACROS: tuple[str, ...] = (
     # Trino's map_agg, multimap_agg and split_to_map emit their entries in the order of a hash table
     # (xxhash64 of the keys); that order is not reproduced, so a map of more than one entry is refused.
     "CREATE OR REPLACE MACRO __la_hash_ordered(m, what) AS CASE WHEN cardinality(m) > 1 THEN "
-    "error('NOT_SUPPORTED: ' || what || ' of more than one key (Trino orders the entries by its hash "
-    "table) is not supported by the local Athena engine') ELSE m END",
-    "CREATE OR REPLACE MACRO __la_unique_map(pairs, what) AS CASE "
+    "__la_hash_order_refused(what) ELSE m END",
+    "CREATE OR REPLACE MACRO __la_hash_order_refused(what) AS error('NOT_SUPPORTED: ' || what || "
+    "' of more than one key (Trino orders the entries by its hash table) is not supported by the local "
+    "Athena engine')",
+    "CREATE OR REPLACE MACRO __la_unique_map(pairs, what) AS CASE WHEN pairs IS NULL THEN NULL "
+    "WHEN list_position(list_transform(pairs, lambda p: p.key IS NULL), true) IS NOT NULL THEN "
+    f"error('{_ARG}: map key cannot be null') "
     "WHEN len(list_distinct(list_transform(pairs, lambda p: p.key))) <> len(pairs) THEN "
     f"error('{_ARG}: ' || what || ' (' || list_filter(pairs, lambda p, i: "
     "list_position(list_transform(pairs, lambda q: q.key), p.key) <> i)[1].key || ') are not allowed') "
@@ -251,13 +255,12 @@ MACROS: tuple[str, ...] = (
     # (map_from_entries of two distinct keys only to fail with NOT_SUPPORTED in __la_hash_ordered.)
     "CREATE OR REPLACE MACRO __la_map_agg(pairs) AS CASE WHEN pairs IS NULL THEN NULL "
     "WHEN len(list_distinct(list_transform(pairs, lambda p: p.key))) > 1 THEN "
-    "__la_hash_ordered(map_from_entries(list_slice(pairs, 1, 2)), 'map_agg') "
+    "__la_hash_order_refused('map_agg') "
     "ELSE map_from_entries(list_slice(pairs, 1, 1)) END",
     "CREATE OR REPLACE MACRO __la_multimap_agg(pairs) AS CASE WHEN pairs IS NULL THEN NULL "
-    "ELSE __la_hash_ordered(map_from_entries(list_transform("
-    "__la_array_distinct(list_transform(pairs, lambda p: p.key)), "
-    "lambda k: {'key': k, 'value': list_transform(list_filter(pairs, lambda p: p.key = k), "
-    "lambda p: p.value)})), 'multimap_agg') END",
+    "WHEN len(list_distinct(list_transform(pairs, lambda p: p.key))) > 1 THEN "
+    "__la_hash_order_refused('multimap_agg') "
+    "ELSE map_from_entries([{'key': pairs[1].key, 'value': list_transform(pairs, lambda p: p.value)}]) END",
 )
 
 
@@ -331,8 +334,10 @@ def _field(var: str, name: str) -> exp.Expression:
 
 
 def _zip(args: list[exp.Expression]) -> exp.Expression:
-    if not 2 <= len(args) <= 5:
-        raise _not_supported("zip with this number of arrays")
+    if not 2 <= len(args) <= 5:  # Trino's zip takes two to five arrays
+        raise QueryFailed(
+            f"FUNCTION_NOT_FOUND: line 1:1: Unexpected parameters ({len(args)} arrays) for function zip"
+        )
     fields = ", ".join(f"'field{i}': struct_extract_at(__z, {i + 1})" for i in range(len(args)))
     nulls = " OR ".join(f"__a{i} IS NULL" for i in range(len(args)))
     arrays = ", ".join(f"__a{i}" for i in range(len(args)))

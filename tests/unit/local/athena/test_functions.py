@@ -305,6 +305,11 @@ ERRORS = [
         "INVALID_FUNCTION_ARGUMENT: Duplicate map keys (x) are not allowed",
     ),
     (
+        "SELECT transform_keys(MAP(ARRAY['a'], ARRAY[1]), (k, v) -> CAST(NULL AS varchar))",
+        "INVALID_FUNCTION_ARGUMENT: map key cannot be null",
+    ),
+    ("SELECT zip(ARRAY[1], ARRAY[2], ARRAY[3], ARRAY[4], ARRAY[5], ARRAY[6])", "FUNCTION_NOT_FOUND"),
+    (
         "SELECT approx_most_frequent(1, x, 10) FROM (VALUES 'a', 'b', 'b') AS t(x)",
         "INVALID_FUNCTION_ARGUMENT: approx_most_frequent bucket count must be greater than one",
     ),
@@ -372,6 +377,14 @@ ERRORS = [
         "NOT_SUPPORTED: multimap_agg of more than one",
     ),
     ("SELECT split_to_map('b=1,a=2', ',', '=')", "NOT_SUPPORTED: split_to_map of more than one"),
+    (
+        "SELECT map_agg(k, v) FROM (VALUES ('a', 1), ('a', 2), ('b', 3)) AS t(k, v)",
+        "NOT_SUPPORTED: map_agg of more than one",
+    ),
+    (
+        "SELECT multimap_agg(k, v) FROM (VALUES ('a', 1), ('a', 2), ('b', 3)) AS t(k, v)",
+        "NOT_SUPPORTED: multimap_agg of more than one",
+    ),
     (
         "SELECT approx_most_frequent(2, x, 10) FROM (VALUES 'a', 'b') AS t(x)",
         "NOT_SUPPORTED: approx_most_frequent",
