@@ -309,6 +309,9 @@ def _lambda_body(fn: exp.Expression, arity: int, what: str, *values: exp.Express
         raise _not_supported(f"{what} with this function argument")
     names = [p.name for p in fn.expressions]
     body = fn.this.copy()
+    for inner in body.find_all(exp.Lambda):
+        if {p.name for p in inner.expressions} & set(names):
+            raise _not_supported(f"{what} with a nested lambda that reuses a parameter name")
     bare = isinstance(body, exp.Identifier) or (isinstance(body, exp.Column) and not body.table)
     if bare and body.name in names:
         return values[names.index(body.name)].copy()

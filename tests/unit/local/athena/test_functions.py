@@ -405,6 +405,10 @@ ERRORS = [
         "NOT_SUPPORTED: combinations with a size",
     ),
     ("SELECT width_bucket(1e0, ARRAY[1e0])", "NOT_SUPPORTED: width_bucket with an array of bins"),
+    (
+        "SELECT zip_with(ARRAY[1], ARRAY[2], (x, y) -> transform(ARRAY[x], x -> x + y))",
+        "NOT_SUPPORTED: zip_with with a nested lambda that reuses a parameter name",
+    ),
     ("SELECT normalize(s, NFD) FROM (VALUES 'a') AS t(s)", "NOT_SUPPORTED: normalize to NFD"),
     ("SELECT parse_datetime('20240305', 'yyyyMMdd')", "NOT_SUPPORTED: parse_datetime pattern"),
     ("SELECT parse_datetime('March', 'MMMM')", "NOT_SUPPORTED: parse_datetime pattern"),
