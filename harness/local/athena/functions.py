@@ -130,18 +130,27 @@ MACROS: tuple[str, ...] = (
     "CREATE OR REPLACE MACRO __la_cosine_similarity(a, b) AS CASE "
     "WHEN __la_l2norm(a) IS NULL OR __la_l2norm(b) IS NULL THEN NULL "
     "ELSE __la_double_divide(__la_map_dot(a, b), __la_l2norm(a) * __la_l2norm(b)) END",
-    # regexp_position: the code-point position of the first match at or after `start`, or -1. The whole
+    # regexp_position: the code-point position of the n-th match at or after `start`, or -1. The whole
     # string is matched (so ^, $ and \\b see the text before `start`, as in Trino) behind a lazy prefix
-    # of at least start - 1 characters: the shortest such prefix ends where that match begins.
-    "CREATE OR REPLACE MACRO __la_regexp_position(s, p, start) AS CASE "
-    "WHEN s IS NULL OR p IS NULL OR start IS NULL THEN NULL "
+    # of at least `skip_n` characters: the shortest such prefix ends where the next match begins. After a
+    # match the search goes on at its end, or one character further after an empty match (as Trino does).
+    "CREATE OR REPLACE MACRO __la_regexp_position(s, p, start, occurrence) AS CASE "
+    "WHEN s IS NULL OR p IS NULL OR start IS NULL OR occurrence IS NULL THEN NULL "
     f"WHEN start < 1 THEN error('{_ARG}: start position cannot be smaller than 1') "
+    f"WHEN occurrence < 1 THEN error('{_ARG}: occurrence cannot be smaller than 1') "
     "WHEN start > length(s) THEN CAST(-1 AS INTEGER) "
-    "WHEN start > 1001 THEN error('NOT_SUPPORTED: regexp_position from a start beyond 1001 (the regular "
+    "ELSE CAST(list_reduce(range(occurrence - 1), lambda acc, i: CASE WHEN acc.pos = -1 THEN acc "
+    "ELSE __la_regexp_match(s, p, acc.next) END, __la_regexp_match(s, p, start - 1)).pos AS INTEGER) END",
+    "CREATE OR REPLACE MACRO __la_regexp_match(s, p, skip_n) AS CASE "
+    "WHEN skip_n > length(s) OR NOT regexp_matches(s, __la_after(p, skip_n)) THEN "
+    "{'pos': CAST(-1 AS BIGINT), 'next': CAST(skip_n AS BIGINT)} "
+    "WHEN skip_n > 1000 THEN error('NOT_SUPPORTED: regexp_position beyond the 1001st character (the regular "
     "expression engine repeats at most 1000 times) is not supported by the local Athena engine') "
-    "WHEN NOT regexp_matches(s, __la_after(p, start)) THEN CAST(-1 AS INTEGER) "
-    "ELSE CAST(length(regexp_extract(s, __la_after(p, start), 1)) + 1 AS INTEGER) END",
-    "CREATE OR REPLACE MACRO __la_after(p, start) AS '^((?s:.{' || (start - 1) || ',}?))(?:' || p || ')'",
+    "ELSE {'pos': CAST(length(regexp_extract(s, __la_after(p, skip_n), 1)) + 1 AS BIGINT), "
+    "'next': CAST(length(regexp_extract(s, __la_after(p, skip_n), 1)) "
+    "+ greatest(length(regexp_extract(s, __la_after(p, skip_n), 2)), 1) AS BIGINT)} END",
+    "CREATE OR REPLACE MACRO __la_after(p, skip_n) AS "
+    "'^((?s:.{' || least(skip_n, 1000) || ',}?))((?:' || p || '))'",
     # parse_datetime of a text in the strict form of its pattern (four-digit years, one- or two-digit
     # fields): other texts Joda may read differently from strptime, so they are refused.
     "CREATE OR REPLACE MACRO __la_parse_datetime(s, f, shape, pattern) AS CASE WHEN s IS NULL THEN NULL "
@@ -639,10 +648,9 @@ def _anonymous(node: exp.Anonymous) -> exp.Expression | None:
             raise _not_supported("cosine_similarity of values that are not maps of known type")
         return _call("__la_cosine_similarity", *args)
     if name == "regexp_position" and 2 <= len(args) <= 4:
-        if len(args) == 4 and _int_literal(args[3]) != 1:
-            raise _not_supported("regexp_position with an occurrence other than 1")
         start = args[2] if len(args) > 2 else exp.Literal.number(1)
-        return _call("__la_regexp_position", args[0], args[1], start)
+        occurrence = args[3] if len(args) > 3 else exp.Literal.number(1)
+        return _call("__la_regexp_position", args[0], args[1], start, occurrence)
     if name == "json_array_get" and len(args) == 2:
         return _call("__la_json_array_get", *args)
     if name == "json_array_contains" and len(args) == 2:

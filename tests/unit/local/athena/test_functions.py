@@ -222,6 +222,14 @@ ANSWERS = [
         [["-1", "6", "2", "4", "2"]],
     ),
     (
+        "SELECT regexp_position('aXbX', 'X', 1, 2), regexp_position('aXbX', 'X', 1, 3), "
+        "regexp_position('abc', 'x*', 1, 4), regexp_position('abc', 'x*', 1, 5), "
+        "regexp_position('aaaa', 'aa', 1, 2), regexp_position('éaéaé', 'é', 2, 2), "
+        "regexp_position('abab', '\\bab', 1, 2)",
+        ["integer", "integer", "integer", "integer", "integer", "integer", "integer"],
+        [["4", "-1", "4", "-1", "3", "5", "-1"]],
+    ),
+    (
         "SELECT map_concat(MAP(ARRAY['d', 'b', 'c'], ARRAY[1, 2, 3]), "
         "MAP(ARRAY['zz', 'a', 'e'], ARRAY[4, 5, 6]), "
         "MAP(ARRAY['b', 'q'], ARRAY[7, 8])), map_concat(MAP(ARRAY['a'], ARRAY[1]), NULL)",
@@ -354,7 +362,8 @@ ERRORS = [
     ("SELECT parse_datetime(' 5/03/2024', 'dd/MM/yyyy')", "NOT_SUPPORTED: parse_datetime of"),
     ("SELECT parse_datetime('24-03-05', 'yyyy-MM-dd')", "NOT_SUPPORTED: parse_datetime of"),
     ("SELECT from_base('١٢', 10)", "NOT_SUPPORTED: from_base of a string with non-ASCII"),
-    ("SELECT regexp_position(lpad('a', 1200, 'a'), 'a', 1100)", "NOT_SUPPORTED: regexp_position from"),
+    ("SELECT regexp_position('abc', 'b', 1, 0)", "INVALID_FUNCTION_ARGUMENT: occurrence cannot be smaller"),
+    ("SELECT regexp_position(lpad('a', 1200, 'a'), 'a', 1100)", "NOT_SUPPORTED: regexp_position beyond"),
     ("SELECT 'a' || 'b' || NULL", "AMBIGUOUS_FUNCTION_CALL"),
     (
         "SELECT approx_percentile(x, 1.5) FROM (VALUES 1) AS t(x)",
@@ -399,7 +408,6 @@ ERRORS = [
         "SELECT json_array_contains('[1, 2', 1)",
         "NOT_SUPPORTED: json_array_contains/json_array_get of invalid",
     ),
-    ("SELECT regexp_position('aXbX', 'X', 1, 2)", "NOT_SUPPORTED: regexp_position with an occurrence"),
     (
         "SELECT combinations(ARRAY[1, 2], n) FROM (VALUES 1) AS t(n)",
         "NOT_SUPPORTED: combinations with a size",
