@@ -544,8 +544,14 @@ def _unnest(node: exp.Unnest) -> exp.Expression | None:
             ]
         else:
             columns.append(item.copy())
-    select = exp.select(*[exp.Unnest(expressions=[c]) for c in columns])
     alias = node.args.get("alias")
+    names = alias.columns if isinstance(alias, exp.TableAlias) else []
+    if names and len(names) != len(columns):  # DuckDB would rename only some columns
+        raise QueryFailed(
+            f"MISMATCHED_COLUMN_ALIASES: line 1:1: Column alias list has {len(names)} entries but "
+            f"'{alias.name}' has {len(columns)} columns available"
+        )
+    select = exp.select(*[exp.Unnest(expressions=[c]) for c in columns])
     return exp.Subquery(this=select, alias=alias.copy() if alias is not None else None)
 
 

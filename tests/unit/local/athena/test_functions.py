@@ -369,6 +369,9 @@ ERRORS = [
         "SELECT approx_percentile(x, 1.5) FROM (VALUES 1) AS t(x)",
         "INVALID_FUNCTION_ARGUMENT: Percentile must be",
     ),
+    ("SELECT * FROM UNNEST(ARRAY[ROW(1, 'a')]) AS t(r)", "MISMATCHED_COLUMN_ALIASES: line 1:1: Column alias"),
+    ("SELECT * FROM UNNEST(MAP(ARRAY['a'], ARRAY[1])) AS t(k)", "MISMATCHED_COLUMN_ALIASES"),
+    ("SELECT * FROM UNNEST(ARRAY[1], ARRAY[2]) AS t(a, b, c)", "MISMATCHED_COLUMN_ALIASES"),
     # Where the answer cannot be reproduced: loudly refused, never answered differently.
     (
         "SELECT approx_percentile(x, 0.5) FROM UNNEST(sequence(1, 33)) AS t(x)",
