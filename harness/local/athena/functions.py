@@ -325,9 +325,13 @@ def _lambda_body(fn: exp.Expression, arity: int, what: str, *values: exp.Express
     if bare and body.name in names:
         return values[names.index(body.name)].copy()
     for ref in list(body.find_all(exp.Column, exp.Identifier)):
+        if isinstance(ref.parent, exp.Dot) and ref.arg_key == "this" and ref.name in names:
+            raise _not_supported(f"{what} with a field access on a lambda parameter")
         if isinstance(ref.parent, exp.Column | exp.Lambda | exp.Dot) and not isinstance(ref, exp.Column):
             continue  # part of a column, a nested lambda's parameter list or a field access
         if isinstance(ref, exp.Column) and ref.table:
+            if ref.table in names:  # a field of a row parameter (p.x): would bind to a table alias instead
+                raise _not_supported(f"{what} with a field access on a lambda parameter")
             continue
         if ref.name in names:
             ref.replace(values[names.index(ref.name)].copy())

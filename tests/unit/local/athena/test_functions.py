@@ -417,6 +417,11 @@ ERRORS = [
     ),
     ("SELECT width_bucket(1e0, ARRAY[1e0])", "NOT_SUPPORTED: width_bucket with an array of bins"),
     (
+        "SELECT transform_values(MAP(ARRAY['a'], ARRAY[ROW(1)]), (k, v) -> v.field0) "
+        "FROM (VALUES 1) AS v(field0)",
+        "NOT_SUPPORTED: transform_values with a field access on a lambda parameter",
+    ),
+    (
         "SELECT zip_with(ARRAY[1], ARRAY[2], (x, y) -> transform(ARRAY[x], x -> x + y))",
         "NOT_SUPPORTED: zip_with with a nested lambda that reuses a parameter name",
     ),
