@@ -200,8 +200,8 @@ MACROS: tuple[str, ...] = (
     "ELSE __la_hash_ordered(__la_unique_map(list_transform(entries, lambda e: "
     "{'key': string_split(e, kd)[1], 'value': string_split(e, kd)[2]}), 'Duplicate keys'), "
     "'split_to_map') END",
-    # Trino's map_agg, multimap_agg and split_to_map emit their entries in the order of a hash table
-    # (xxhash64 of the keys); that order is not reproduced, so a map of more than one entry is refused.
+    # Trino's map_agg, multimap_agg, histogram and split_to_map emit their entries in the order of a hash
+    # table (xxhash64 of the keys); that order is not reproduced, so a map of more than one entry is refused.
     "CREATE OR REPLACE MACRO __la_hash_ordered(m, what) AS CASE WHEN cardinality(m) > 1 THEN "
     "__la_hash_order_refused(what) ELSE m END",
     "CREATE OR REPLACE MACRO __la_hash_order_refused(what) AS error('NOT_SUPPORTED: ' || what || "
@@ -667,6 +667,10 @@ def _anonymous(node: exp.Anonymous) -> exp.Expression | None:
         return _json_array_contains(*args)
     if name in _AGGREGATES:
         return _aggregate(name, node, args)
+    if name == "histogram" and len(args) == 1:  # DuckDB's sorts its keys; Trino's are in hash order
+        if isinstance(node.parent, exp.Window | exp.Filter):
+            raise _not_supported("histogram as a window function or with FILTER")
+        return _call("__la_hash_ordered", _call("histogram", args[0]), exp.Literal.string("histogram"))
     if name == "checksum":
         raise _not_supported("checksum (Trino's xxhash64 of each value cannot be reproduced)")
     return None

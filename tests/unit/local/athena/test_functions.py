@@ -104,6 +104,7 @@ ANSWERS = [
         [["{B=1, A=2}"]],
     ),
     ("SELECT map_agg(k, v) FROM (VALUES ('a', 1), ('a', 2)) AS t(k, v)", ["map"], [["{a=1}"]]),
+    ("SELECT histogram(x) FROM (VALUES 'b', 'b') AS t(x)", ["map"], [["{b=2}"]]),
     ("SELECT map_agg(k, v) FROM (VALUES (CAST(NULL AS varchar), 1)) AS t(k, v)", ["map"], [[None]]),
     (
         "SELECT g, multimap_agg(k, v) FROM (VALUES (1, 'a', 1), (2, 'b', 2), (1, 'a', 3)) AS t(g, k, v) "
@@ -389,6 +390,7 @@ ERRORS = [
         "NOT_SUPPORTED: multimap_agg of more than one",
     ),
     ("SELECT split_to_map('b=1,a=2', ',', '=')", "NOT_SUPPORTED: split_to_map of more than one"),
+    ("SELECT histogram(x) FROM (VALUES 'b', 'a', 'b') AS t(x)", "NOT_SUPPORTED: histogram of more than one"),
     (
         "SELECT map_agg(k, v) FROM (VALUES ('a', 1), ('a', 2), ('b', 3)) AS t(k, v)",
         "NOT_SUPPORTED: map_agg of more than one",
