@@ -22,6 +22,7 @@ from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.tokens import TokenType
 
+from . import functions
 from .errors import QueryFailed
 
 READ = "athena"
@@ -244,7 +245,10 @@ MACROS = (
 
 
 _MACRO_NAME = re.compile(r"MACRO (\w+)\(")
-_MACROS_BY_NAME = {_MACRO_NAME.search(m).group(1): m for m in MACROS}  # type: ignore[union-attr]
+_MACROS_BY_NAME = {  # this module's and functions.py's
+    _MACRO_NAME.search(m).group(1): m  # type: ignore[union-attr]
+    for m in (*MACROS, *functions.MACROS)
+}
 _WORD = re.compile(r"\b\w+\b")
 
 
@@ -452,6 +456,9 @@ _UNITS = {"millisecond", "second", "minute", "hour", "day", "week", "month", "qu
 
 def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
     """The DuckDB form of one (already annotated) node, or None to keep it."""
+    new = functions.rewrite(node)  # the Trino functions DuckDB lacks
+    if new is not None:
+        return new
     if isinstance(node, exp.DateAdd | exp.DateDiff | exp.TimestampTrunc | exp.DateTrunc):
         unit = node.text("unit").lower()
         if unit and unit not in _UNITS:
