@@ -665,6 +665,11 @@ class _Session:
                 "(or not supported by the local Athena engine)"
             )
         if isinstance(e, duckdb.BinderException) and re.search(
+            r"^(No function matches the given name and argument types '\w+\(|Cannot concatenate lists of)",
+            msg,
+        ):  # Trino: no function of that name takes these argument types (operators are TYPE_MISMATCH)
+            return QueryFailed(f"FUNCTION_NOT_FOUND: line 1:1: Unexpected parameters: {msg}")
+        if isinstance(e, duckdb.BinderException) and re.search(
             r"No function matches|explicit cast|Cannot compare|Cannot mix", msg
         ):
             return QueryFailed(f"TYPE_MISMATCH: line 1:1: {msg}")

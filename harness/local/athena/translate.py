@@ -23,7 +23,7 @@ from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.tokens import TokenType
 
-from . import json_text, zoned
+from . import functions, json_text, zoned
 from .errors import QueryFailed
 
 READ = "athena"
@@ -419,9 +419,9 @@ def _try_variants(macros: tuple[str, ...]) -> dict[str, str]:
     return variants
 
 
-TRY_VARIANTS = _try_variants(MACROS)
-_MACROS_BY_NAME = {
-    **{_MACRO_NAME.search(m).group(1): m for m in MACROS},  # type: ignore[union-attr]
+TRY_VARIANTS = _try_variants((*MACROS, *functions.MACROS))
+_MACROS_BY_NAME = {  # this module's, functions.py's, and their variants under TRY
+    **{_MACRO_NAME.search(m).group(1): m for m in (*MACROS, *functions.MACROS)},  # type: ignore[union-attr]
     **TRY_VARIANTS,
 }
 
@@ -1096,11 +1096,13 @@ def _try(node: exp.Try) -> exp.Expression:
 
 def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
     """The DuckDB form of one (already annotated) node, or None to keep it."""
-    folded = _json_fold(node)
-    if folded is None:
-        folded = _regex_fold(node)
-    if folded is not None:
-        return folded
+    new = functions.rewrite(node)  # the Trino functions DuckDB lacks
+    if new is None:
+        new = _json_fold(node)
+    if new is None:
+        new = _regex_fold(node)
+    if new is not None:
+        return new
     if isinstance(node, exp.DateAdd | exp.DateDiff | exp.TimestampTrunc | exp.DateTrunc):
         unit = node.text("unit").lower()
         if unit and unit not in _UNITS:
