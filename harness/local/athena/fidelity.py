@@ -449,6 +449,11 @@ def write_report(section: str, path: Path = REPORT) -> None:
     path.write_text(head + section)
 
 
+def recorded_source(source: str, day: str) -> str:
+    """'... (live)' / '... (its Trino engine, live)' as the golden file names it: recorded on `day`."""
+    return re.sub(r"\blive\)$", f"recorded {day})", source)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m harness.local.athena.fidelity", description=__doc__)
     ap.add_argument("--trino", help="URL of a running Trino (the oracle); default: the recorded answers")
@@ -484,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
         source = golden_source() + " (recorded answers, tests/fidelity/trino_answers.json)"
     if args.record:
         merged = {**{k: v for k, v in golden.items() if k not in recorded}, **recorded}
-        save_golden(merged, source.replace(" (live)", f", recorded {time.strftime('%Y-%m-%d')}"))
+        save_golden(merged, recorded_source(source, time.strftime("%Y-%m-%d")))
     counts = Counter(v.kind for v in verdicts)
     for v in verdicts:
         if v.kind != "identical":
