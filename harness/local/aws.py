@@ -98,7 +98,7 @@ def _readline_with_timeout(proc: subprocess.Popen[str], timeout: float) -> str:
     return result[0].strip() if result else ""
 
 
-def _moto_server(port: int) -> Any:
+def moto_server(port: int) -> Any:
     """moto's WSGI app behind the emulator's middlewares, on a threaded loopback server."""
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
@@ -153,7 +153,7 @@ def _prepare_backends(dispatcher: Any) -> None:
 
 
 def serve(port: int, with_athena: bool, athena_engine: str | None = None) -> None:
-    server = _moto_server(port)
+    server = moto_server(port)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     host, bound = server.server_address[:2]
     info: dict[str, str] = {"aws": f"http://{host}:{bound}"}

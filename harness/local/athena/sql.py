@@ -219,9 +219,12 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def to_duckdb(node: exp.Expression, schema: dict[str, dict[str, str]] | None = None) -> str:
-    """DuckDB SQL with Trino's semantics; `schema` types the engine's views (view -> column -> type)."""
-    tree = translate.translate(node.copy(), schema)
+def to_duckdb(
+    node: exp.Expression, schema: dict[str, dict[str, str]] | None = None, result: bool = False
+) -> str:
+    """DuckDB SQL with Trino's semantics; `schema` types the engine's views (view -> column -> type);
+    `result`: the query's rows are the statement's result, rendered as Athena renders them."""
+    tree = translate.translate(node.copy(), schema, result=result)
     try:
         return tree.transform(_rewrite).sql(dialect=WRITE, unsupported_level=ErrorLevel.RAISE)
     except UnsupportedError as e:  # sqlglot would otherwise drop what DuckDB cannot say, silently
