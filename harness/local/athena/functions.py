@@ -15,6 +15,7 @@ import unicodedata
 from sqlglot import exp
 
 from .errors import QueryFailed
+from .joda import joda_tokens
 
 WRITE = "duckdb"
 T = exp.DataType.Type
@@ -481,32 +482,20 @@ def _parse_datetime(node: exp.Expression) -> exp.Expression:
     fmt = node.args.get("format")
     if not (isinstance(fmt, exp.Literal) and fmt.is_string):
         raise _not_supported("parse_datetime with a pattern that is not a literal")
-    out, i, pattern, last_numeric = [], 0, fmt.name, False
+    pattern, last_numeric = fmt.name, False
+    out: list[str] = []
     shape: list[str] = []  # the text's strict form: DuckDB's strptime is laxer than Joda (spaces, widths)
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "'":
-            end = pattern.find("'", i + 1)
-            if end < 0:
-                raise QueryFailed(f"{_ARG}: Invalid pattern specification: {pattern}")
-            out.append(pattern[i + 1 : end].replace("%", "%%") or "'")
-            shape.append(re.escape(pattern[i + 1 : end] or "'"))
-            i, last_numeric = end + 1, False
-            continue
-        if ch.isalpha():
-            j = i
-            while j < len(pattern) and pattern[j] == ch:
-                j += 1
-            token = pattern[i:j]
-            if token not in _JODA_PARSE or last_numeric:  # adjacent numeric fields parse by width in Joda
+    for kind, text in joda_tokens(pattern):
+        if kind == "field":
+            if text not in _JODA_PARSE or last_numeric:  # adjacent numeric fields parse by width in Joda
                 raise _not_supported(f"parse_datetime pattern '{pattern}'")
-            out.append(_JODA_PARSE[token])
-            shape.append(r"\d{4}" if token == "yyyy" else r"\d{1,2}")
-            i, last_numeric = j, True
-            continue
-        out.append("%%" if ch == "%" else ch)
-        shape.append(re.escape(ch))
-        i, last_numeric = i + 1, False
+            out.append(_JODA_PARSE[text])
+            shape.append(r"\d{4}" if text == "yyyy" else r"\d{1,2}")
+            last_numeric = True
+        else:
+            out.append(text.replace("%", "%%"))
+            shape.append(re.escape(text))
+            last_numeric = False
     return _call(
         "__la_parse_datetime",
         node.this,

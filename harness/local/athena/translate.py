@@ -25,6 +25,7 @@ from sqlglot.tokens import TokenType
 
 from . import functions, json_text, zoned
 from .errors import QueryFailed
+from .joda import joda_tokens
 
 READ = "athena"
 WRITE = "duckdb"
@@ -542,28 +543,16 @@ _JODA = {
 
 
 def _joda_to_strftime(pattern: str) -> str:
-    out, i = [], 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "'":
-            end = pattern.find("'", i + 1)
-            if end < 0:
-                raise QueryFailed(f"INVALID_FUNCTION_ARGUMENT: Invalid pattern specification: {pattern}")
-            out.append(pattern[i + 1 : end].replace("%", "%%") or "'")
-            i = end + 1
-            continue
-        if ch.isalpha():
-            j = i
-            while j < len(pattern) and pattern[j] == ch:
-                j += 1
-            token = pattern[i:j]
-            if token not in _JODA:
-                raise _not_supported(f"format_datetime pattern letter '{token}'")
-            out.append(_JODA[token])
-            i = j
-            continue
-        out.append("%%" if ch == "%" else ch)
-        i += 1
+    out = []
+    for kind, text in joda_tokens(pattern):
+        if kind == "quoted":
+            out.append(text.replace("%", "%%"))
+        elif kind == "field":
+            if text not in _JODA:
+                raise _not_supported(f"format_datetime pattern letter '{text}'")
+            out.append(_JODA[text])
+        else:
+            out.append("%%" if text == "%" else text)
     return "".join(out)
 
 
