@@ -11,7 +11,8 @@ fields of docs/contracts.md: ingest gets ``ingest_dt`` (the simulated date) and 
 minutes between polls pass in real seconds, well inside ``X-Poll-Interval``); silver gets the window
 ``from_dt`` (an hour before the firing) .. ``to_dt`` (the firing's date), so the 00:15 run still picks up
 the previous day's last polls; gold gets ``ingest_dt`` = the day before the firing (its default:
-yesterday).
+yesterday). The archive function takes its simulated "now" from the scheduled event's ``time`` itself
+(the hours due at that time), so it needs no extra field.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from harness.console import say
 from harness.errors import HarnessError
 from harness.pipeline.runtime import DeployedFunction, Invocation, LambdaRuntime, load_function
 
-ROLES = ("ingest", "silver", "gold")
+ROLES = ("ingest", "archive", "silver", "gold")  # firing order within one minute
 INGEST_STATE_KEY = "_state/ingest/state.json"  # docs/contracts.md, 'S3 layout'
 SILVER_STATE_KEY = "_state/silver/state.json"
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
@@ -290,7 +291,7 @@ class Pipeline:
     def firings(
         self, start: datetime, end: datetime, roles: Iterable[str] = ROLES
     ) -> list[tuple[datetime, str]]:
-        """(time, role) of every firing in [start, end), in time order (ingest before silver before gold)."""
+        """(time, role) of every firing in [start, end), in time order (within a minute, in ROLES order)."""
         order = {r: i for i, r in enumerate(ROLES)}
         planned = [(t, r) for r in roles for t in self.schedules[r].expression.fire_times(start, end)]
         return sorted(planned, key=lambda p: (p[0], order[p[1]]))
@@ -328,6 +329,8 @@ def pinning_fields(role: str, at: datetime) -> dict[str, Any]:
         return {"from_dt": (at - timedelta(hours=1)).date().isoformat(), "to_dt": at.date().isoformat()}
     if role == "gold":
         return {"ingest_dt": (at.date() - timedelta(days=1)).isoformat()}
+    if role == "archive":
+        return {}  # the event's "time" is the archive handler's now
     raise ScheduleError(f"unknown role {role!r}")
 
 

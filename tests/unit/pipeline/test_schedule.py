@@ -69,3 +69,5 @@ def test_pins_follow_the_simulated_time() -> None:
         "to_dt": "2025-03-14",
     }
     assert pinning_fields("gold", t("2025-03-14T01:30:00")) == {"ingest_dt": "2025-03-13"}
+    # The archive handler reads its now from the scheduled event's own "time": nothing to pin.
+    assert pinning_fields("archive", t("2025-03-14T05:05:00")) == {}
