@@ -131,16 +131,19 @@ data "aws_iam_policy_document" "ingest" {
   }
 }
 
-# The archive function writes only objects named archive-* in Bronze (the live ingest's objects are out of its
-# reach), its quarantine lines, and its own per-hour state; it reads and deletes only what it may write (a
-# failed attempt's parts are removed before the hour is retried).
+# The archive function writes only objects named archive-* in Bronze and quarantine (the live ingest's objects
+# are out of its reach) and its own per-hour state; it reads and deletes only what it may write (a failed
+# attempt's parts are removed before the hour is retried).
 data "aws_iam_policy_document" "archive" {
   source_policy_documents = [data.aws_iam_policy_document.common["archive"].json]
 
   statement {
-    sid       = "WriteArchiveBronzeAndQuarantine"
-    actions   = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
-    resources = ["${var.buckets["raw"].arn}/github/events/ingest_dt=*/archive-*", "${var.buckets["raw"].arn}/github/quarantine/*"]
+    sid     = "WriteArchiveBronzeAndQuarantine"
+    actions = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
+    resources = [
+      "${var.buckets["raw"].arn}/github/events/ingest_dt=*/archive-*",
+      "${var.buckets["raw"].arn}/github/quarantine/ingest_dt=*/archive-*",
+    ]
   }
 
   statement {
