@@ -335,8 +335,8 @@ MUTANTS: tuple[Mutant, ...] = (
         (
             Edit(
                 PIPELINE_IAM,
-                'sid       = "WriteArchiveBronzeAndQuarantine"\n    actions   = [',
-                'sid       = "WriteArchiveBronzeAndQuarantine"\n    actions   = ["s3:*", ',
+                'sid     = "WriteArchiveBronzeAndQuarantine"\n    actions = [',
+                'sid     = "WriteArchiveBronzeAndQuarantine"\n    actions = ["s3:*", ',
             ),
         ),
     ),
