@@ -20,6 +20,7 @@ import pytest
 
 from harness.errors import HarnessError
 from harness.iac.tofu import Tofu, resolve
+from harness.local.fake_archive import FakeArchive
 from harness.local.fake_github import FakeGitHub
 from harness.paths import work_dir
 from harness.pipeline import zips as lambda_zip
@@ -96,9 +97,28 @@ def fake_github() -> Iterator[FakeGitHub]:
         yield api
 
 
+# The deployed archive function's settings: a short lookback keeps each scheduled firing to a few hours.
+ARCHIVE_LAG_HOURS, ARCHIVE_LOOKBACK_HOURS = 1, 3
+
+
+@pytest.fixture(scope="session")
+def fake_archive() -> Iterator[FakeArchive]:
+    """The GH Archive the deployed archive function loads (its URL is applied as archive.base_url).
+
+    Every hour is published, 40 lines each, a few of them invalid; scenarios withdraw hours or queue faults.
+    """
+    with FakeArchive(seed=15, events_per_hour=40, invalid_fraction=0.05) as archive:
+        yield archive
+
+
 @pytest.fixture(scope="session")
 def deployment(
-    tofu: Tofu, target: Target, env_name: str, lambda_artifacts: Path, fake_github: FakeGitHub
+    tofu: Tofu,
+    target: Target,
+    env_name: str,
+    lambda_artifacts: Path,
+    fake_github: FakeGitHub,
+    fake_archive: FakeArchive,
 ) -> Iterator[Deployment]:
     """One ephemeral environment applied to the target for the tests of the `deployed` xdist group.
 
@@ -110,7 +130,14 @@ def deployment(
         tofu,
         lambda_artifacts,
         name=f"it-{env_name}",
-        extra_vars={"github_api_url": fake_github.url},
+        extra_vars={
+            "github_api_url": fake_github.url,
+            "archive": {
+                "base_url": fake_archive.url,
+                "lag_hours": ARCHIVE_LAG_HOURS,
+                "lookback_hours": ARCHIVE_LOOKBACK_HOURS,
+            },
+        },
     )
     try:
         yield dep
