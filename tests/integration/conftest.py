@@ -97,8 +97,10 @@ def fake_github() -> Iterator[FakeGitHub]:
         yield api
 
 
-# The deployed archive function's settings: a short lookback keeps each scheduled firing to a few hours.
-ARCHIVE_LAG_HOURS, ARCHIVE_LOOKBACK_HOURS = 1, 3
+@pytest.fixture(scope="session")
+def archive_settings() -> dict[str, int]:
+    """The deployed archive function's lag and lookback: a short lookback keeps a firing to a few hours."""
+    return {"lag_hours": 1, "lookback_hours": 3}
 
 
 @pytest.fixture(scope="session")
@@ -119,6 +121,7 @@ def deployment(
     lambda_artifacts: Path,
     fake_github: FakeGitHub,
     fake_archive: FakeArchive,
+    archive_settings: dict[str, int],
 ) -> Iterator[Deployment]:
     """One ephemeral environment applied to the target for the tests of the `deployed` xdist group.
 
@@ -132,11 +135,7 @@ def deployment(
         name=f"it-{env_name}",
         extra_vars={
             "github_api_url": fake_github.url,
-            "archive": {
-                "base_url": fake_archive.url,
-                "lag_hours": ARCHIVE_LAG_HOURS,
-                "lookback_hours": ARCHIVE_LOOKBACK_HOURS,
-            },
+            "archive": {"base_url": fake_archive.url, **archive_settings},
         },
     )
     try:

@@ -206,8 +206,11 @@ def scenario(
     fake_archive: FakeArchive,
     pipeline: Pipeline,
     lake: Lake,
+    archive_settings: dict[str, int],
     request: pytest.FixtureRequest,
 ) -> Iterator[ArchiveScenario]:
+    # The hours each scenario expects a firing to load follow from these.
+    assert archive_settings == {"lag_hours": 1, "lookback_hours": 3}, archive_settings
     assert fake_archive.pending_faults == 0, "archive faults left over from an earlier scenario"
     fake_archive.reset_counters()
     reach = pipeline.silver_reach
