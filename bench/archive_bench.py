@@ -197,7 +197,7 @@ def one_engine(engine: str, day: str, hours: int, per_hour: int, zips: Path) -> 
         expected = [archive.expected_events(h) for h in hour_list]
         lines = sum(e.lines for e in expected)
         valid = sum(e.valid for e in expected)
-        env = ephemeral_env_name("abench")
+        env = ephemeral_env_name("bench")
         started = time.monotonic()
         dep = deploy(
             local,
