@@ -12,7 +12,7 @@ DEFAULT_GITHUB_API_URL = "https://api.github.com"
 DEFAULT_QUERY_TIMEOUT_SECONDS = 600.0
 DEFAULT_ARCHIVE_BASE_URL = "https://data.gharchive.org"
 DEFAULT_ARCHIVE_LAG_HOURS = 1
-DEFAULT_ARCHIVE_LOOKBACK_HOURS = 24
+DEFAULT_ARCHIVE_LOOKBACK_HOURS = 48
 
 # The stack's environment-name rule (terraform/variables.tf, harness/targets/names.py; a test holds the
 # three equal): 3-32 lowercase letters, digits and single hyphens, starting with a letter.
@@ -117,7 +117,7 @@ class ArchiveConfig:
             base_url=url,
             lag_hours=_int_setting(env, "ARCHIVE_LAG_HOURS", DEFAULT_ARCHIVE_LAG_HOURS, 0, 72),
             lookback_hours=_int_setting(
-                env, "ARCHIVE_LOOKBACK_HOURS", DEFAULT_ARCHIVE_LOOKBACK_HOURS, 1, 24 * 31
+                env, "ARCHIVE_LOOKBACK_HOURS", DEFAULT_ARCHIVE_LOOKBACK_HOURS, 1, 168
             ),
         )
 

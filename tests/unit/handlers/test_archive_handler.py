@@ -247,7 +247,7 @@ def test_misconfiguration_fails_fast_naming_the_variable(env, message):
     with pytest.raises(ConfigError, match=message):
         ArchiveConfig.from_env({**base, **env})
     defaults = ArchiveConfig.from_env(base)
-    assert (defaults.lag_hours, defaults.lookback_hours) == (1, 24)
+    assert (defaults.lag_hours, defaults.lookback_hours) == (1, 48)
 
 
 def test_lag_and_lookback_choose_the_window():
