@@ -298,7 +298,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
     with (
         archive_source(args, hours) as (url, archive),
-        local_environment("backfill", extra_vars={"archive": {"base_url": url}}) as local,
+        local_environment("run", extra_vars={"archive": {"base_url": url}}) as local,
     ):
         from harness.commands.feed import LocalFeed
 

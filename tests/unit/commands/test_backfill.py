@@ -27,6 +27,7 @@ from harness.commands import backfill, cli, session
 from harness.commands.events_file import CliError
 from harness.local.fake_archive import FakeArchive
 from harness.pipeline.runtime import Invocation
+from harness.targets import names
 
 RAW = "dp-bf-123456789012-raw"
 NOW = datetime(2025, 11, 21, 6, 30, tzinfo=UTC)
@@ -312,9 +313,8 @@ def test_the_command_serves_the_folder_deploys_with_its_url_and_prints_counts_la
     counts = json.loads(out.strip().splitlines()[-1])
     assert out.strip().count("\n") == 0  # --json: the counts alone
     assert counts["hours_done"] == 2 and counts["hours_missing"] == 1 and counts["bronze"] == 40
-    assert seen["prefix"] == "backfill" and seen["vars"]["archive"]["base_url"].startswith(
-        "http://127.0.0.1:"
-    )
+    assert names.is_ephemeral(names.ephemeral_env_name(seen["prefix"]))  # a temporary environment
+    assert seen["vars"]["archive"]["base_url"].startswith("http://127.0.0.1:")
     assert "2 of the 3 hours' files are in" in err and "archive batch 1/1" in err
 
 
