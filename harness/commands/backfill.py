@@ -177,8 +177,8 @@ def load_hours(
                 raise BackfillFailed(f"the archive function made no progress on {batch[0]} .. {batch[-1]}")
             queue.insert(0, deferred)
     for hour in hours:
-        # "skipped" = done already (or another run holds it): a done hour counts as done.
-        if loaded.status.get(hour) == "skipped":
+        # A hour skipped because it was done already counts as done; one another run holds stays skipped.
+        if loaded.status.get(hour) == "skipped" and loaded.reasons.get(hour) == "done already":
             loaded.status[hour] = "done"
     return loaded
 
@@ -316,6 +316,9 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     if failed:
         reasons = "; ".join(f"{h}: {loaded.reasons.get(h, '?')}" for h in failed[:5])
         raise BackfillFailed(f"{len(failed)} hour(s) failed to load ({reasons})")
+    busy = loaded.hours("skipped")
+    if busy:
+        raise BackfillFailed(f"{len(busy)} hour(s) were being loaded by another run ({', '.join(busy[:5])})")
     return 0
 
 

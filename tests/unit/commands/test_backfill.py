@@ -344,3 +344,33 @@ def test_a_failed_hour_prints_the_counts_then_exits_non_zero(aws, capsys: pytest
     assert counts["hours_failed"] == 1 and counts["hours_done"] == 1
     assert "hours_failed" in out.splitlines()[3]  # the table before the JSON line
     assert "1 hour(s) failed to load (2025-11-20T09: gave up after 2 attempts: HTTP 503)" in err
+
+
+def test_an_hour_another_run_holds_is_not_counted_as_done(aws, fake):
+    stub = StubDeployment(*aws, fake.url)
+    lease = {"status": "running", "lease_until": "2999-01-01T00:00:00.000Z", "lease_owner": "other"}
+    stub.s3.put_object(
+        Bucket=RAW, Key="_state/archive/hours/2025-11-20-22.json", Body=json.dumps(lease).encode()
+    )
+    shown, _, loaded = backfill.backfill(HOURS[:2], stub, stub, fake, batch_hours=24, progress=lambda _: None)
+    assert loaded.hours("skipped") == ["2025-11-20T22"] and shown["hours_done"] == 1
+    assert shown["bronze"] == fake.expected_events("2025-11-20T21").valid
+
+
+def test_the_command_exits_non_zero_when_another_run_holds_an_hour(aws, capsys: pytest.CaptureFixture[str]):
+    with FakeArchive(seed=3, events_per_hour=20) as served:
+        stub = StubDeployment(*aws, served.url)
+        lease = {"status": "running", "lease_until": "2999-01-01T00:00:00.000Z", "lease_owner": "other"}
+        key = "_state/archive/hours/2025-11-20-09.json"
+        stub.s3.put_object(Bucket=RAW, Key=key, Body=json.dumps(lease).encode())
+
+        @contextlib.contextmanager
+        def archive_source(args: argparse.Namespace, hours: Any) -> Iterator[Any]:
+            yield served.url, served
+
+        with _stub_environment(stub, {}), pytest.MonkeyPatch.context() as mp:
+            mp.setattr(backfill, "archive_source", archive_source)
+            code = cli.main(["backfill", "--from", "2025-11-20T08", "--to", "2025-11-20T09", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 1 and json.loads(out.strip().splitlines()[-1])["hours_done"] == 1
+    assert "1 hour(s) were being loaded by another run (2025-11-20T09)" in err
