@@ -67,7 +67,7 @@ unit: venv ## the fast unit suite only
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 fidelity: venv ## the Athena SQL corpus on the local Athena against Trino; writes docs/fidelity.md
-	@$(PY) -m harness.local.athena.fidelity $(if $(TRINO_URL),--trino $(TRINO_URL) $(if $(RECORD),--record))
+	@$(PY) -m harness.local.athena.fidelity $(if $(TRINO_ENGINE),--trino-engine $(if $(RECORD),--record),$(if $(TRINO_URL),--trino $(TRINO_URL) $(if $(RECORD),--record)))
 
 verify: venv compliance-venv tools $(TRINO_DEP) ## the main job: lint, validate, plans, gates, unit + local integration; summary + report
 	@$(PY) -m harness.commands.verify

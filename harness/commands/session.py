@@ -70,14 +70,14 @@ def local_environment(prefix: str, extra_vars: dict[str, Any] | None = None) -> 
             tofu = resolve(build=True)
             target = stack.enter_context(open_target("local"))
         api = stack.enter_context(FakeGitHub([], poll_interval=60))
-        with step("lakehouse", f"applying the stack as {env}", "about a minute"):
+        with step("lakehouse", f"applying the stack as {env}", "about 15 seconds"):
             variables = {"github_api_url": api.url, **(extra_vars or {})}
             dep = deploy(target, env, tofu, zips, name=f"cli-{env}", extra_vars=variables)
         local = LocalEnvironment(target, api, dep, zips)
         try:
             yield local
         finally:
-            with step("lakehouse", f"destroying {env}", "about two and a half minutes"):
+            with step("lakehouse", f"destroying {env}", "about 10 seconds"):
                 local.leftovers = dep.destroy()
             if local.leftovers:
                 say("lakehouse", f"warning: destroy left {local.leftovers}")

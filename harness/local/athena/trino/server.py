@@ -32,7 +32,7 @@ from pathlib import Path
 
 from harness.paths import work_dir
 
-from . import install
+from . import aot, install
 
 CATALOG = "awsdatacatalog"
 # ~20 s on a quiet 2-core machine; minutes when other JVMs and test runs share it.
@@ -75,6 +75,7 @@ class TrinoServer:
         port: int = 0,
         name: str | None = None,
         settings: TrinoSettings | None = None,
+        aot_record: Path | None = None,
     ):
         self.aws_endpoint = aws_endpoint.rstrip("/")
         self.region = region
@@ -83,6 +84,7 @@ class TrinoServer:
         self.requested_port = port
         self.port = 0
         self.settings = settings or TrinoSettings()
+        self.aot_record = aot_record  # record the JVM's class cache here instead of using one (aot.train)
         self.dir = work_dir() / "trino" / (name or f"trino-{os.getpid()}-{uuid.uuid4().hex[:6]}")
         self.proc: subprocess.Popen[bytes] | None = None
         self.restarts = 0
@@ -175,6 +177,12 @@ class TrinoServer:
             "-Duser.timezone=UTC",  # Athena runs in UTC
         ]
 
+    def _aot_options(self, java: install.Java) -> list[str]:
+        """Start from the recorded class cache when there is one (aot.py); record one when asked to."""
+        if self.aot_record is not None:
+            return [f"-XX:AOTCacheOutput={self.aot_record}"]
+        return aot.options(java, self._jvm_options())
+
     # --- lifecycle -----------------------------------------------------------------------------------
 
     def start(self) -> TrinoServer:
@@ -190,6 +198,7 @@ class TrinoServer:
         cmd = [
             str(java.binary),
             *self._jvm_options(),
+            *self._aot_options(java),
             "-cp",
             str(home / "lib" / "*"),
             f"-Dconfig={self.dir / 'etc' / 'config.properties'}",
