@@ -18,6 +18,7 @@ import contextlib
 import ctypes
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -44,9 +45,18 @@ class TrinoSettings:
     """Memory sized for a 2-core / 24 GiB machine shared with the tests: one Trino takes at most ~3 GiB."""
 
     heap: str = os.environ.get("LAKEHOUSE_TRINO_HEAP", "2G")
-    query_max_memory: str = "1GB"
     # Athena's own limit on partitions one INSERT/CTAS may write (HIVE_TOO_MANY_OPEN_PARTITIONS).
     max_partitions_per_writer: int = 100
+
+    @property
+    def query_max_memory(self) -> str:
+        """Half the heap (1GB at the default 2G): a bigger heap lets bigger queries run, as it does on
+        a Trino worker; the other half is the JVM's headroom."""
+        match = re.fullmatch(r"(\d+)([gGmM])", self.heap)
+        if not match:
+            raise TrinoStartError(f"LAKEHOUSE_TRINO_HEAP must look like 2G or 1536M, got {self.heap!r}")
+        megabytes = int(match.group(1)) * (1024 if match.group(2) in "gG" else 1)
+        return f"{megabytes // 2}MB"
 
 
 class TrinoStartError(RuntimeError):
