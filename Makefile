@@ -72,7 +72,7 @@ slow: venv $(TRINO_DEP) ## the slow tier of tests/unit: the Trino engine tests a
 	@$(PY) -m pytest tests/unit -m slow $(PYTEST_ARGS)
 
 fidelity: venv ## the Athena SQL corpus on the local Athena against Trino; writes docs/fidelity.md
-	@$(PY) -m harness.local.athena.fidelity $(if $(TRINO_URL),--trino $(TRINO_URL) $(if $(RECORD),--record))
+	@$(PY) -m harness.local.athena.fidelity $(if $(TRINO_ENGINE),--trino-engine $(if $(RECORD),--record),$(if $(TRINO_URL),--trino $(TRINO_URL) $(if $(RECORD),--record)))
 
 verify: venv compliance-venv tools $(TRINO_DEP) ## the main job: lint, validate, plans, gates, unit + local integration; summary + report
 	@$(PY) -m harness.commands.verify

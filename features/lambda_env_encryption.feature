@@ -15,3 +15,4 @@ Feature: Every Lambda encrypts its environment with the stack's key
       | ingest   |
       | silver   |
       | gold     |
+      | archive  |

@@ -1,11 +1,11 @@
-# Each function (ingest, silver, gold) logs into its own log group, created by the stack with a retention
+# Each function (ingest, silver, gold, archive) logs into its own log group, created by the stack with a retention
 # and the lake key, so Lambda never creates an unencrypted, never-expiring one.
 Feature: Every Lambda has a log group with retention and KMS encryption
 
   Scenario: every Lambda is one of the pipeline's functions
     Given I have aws_lambda_function defined
     Then it must contain function_name
-    And its value must match the "^dp-[a-z0-9-]+-(ingest|silver|gold)$" regex
+    And its value must match the "^dp-[a-z0-9-]+-(ingest|silver|gold|archive)$" regex
 
   @noskip
   Scenario Outline: the <function> Lambda logs into its own log group
@@ -19,6 +19,7 @@ Feature: Every Lambda has a log group with retention and KMS encryption
       | ingest   |
       | silver   |
       | gold     |
+      | archive  |
 
   @noskip
   Scenario Outline: the <function> log group is the one the function logs into
@@ -32,6 +33,7 @@ Feature: Every Lambda has a log group with retention and KMS encryption
       | ingest   |
       | silver   |
       | gold     |
+      | archive  |
 
   @noskip
   Scenario Outline: the <function> log group expires its events
@@ -45,6 +47,7 @@ Feature: Every Lambda has a log group with retention and KMS encryption
       | ingest   |
       | silver   |
       | gold     |
+      | archive  |
 
   @noskip
   Scenario Outline: the <function> log group is encrypted with a KMS key
@@ -58,3 +61,4 @@ Feature: Every Lambda has a log group with retention and KMS encryption
       | ingest   |
       | silver   |
       | gold     |
+      | archive  |

@@ -15,3 +15,4 @@ Feature: Every Lambda traces with X-Ray
       | ingest   |
       | silver   |
       | gold     |
+      | archive  |

@@ -12,7 +12,6 @@ Event (all optional): ``{"ingest_dt": "YYYY-MM-DD"}`` files everything under tha
 from __future__ import annotations
 
 import gzip
-import hashlib
 import http.client
 import json
 import logging
@@ -31,6 +30,7 @@ from botocore.exceptions import ClientError
 from lakehouse_common import clients
 from lakehouse_common.clock import Clock, SystemClock, iso
 from lakehouse_common.config import IngestConfig
+from lakehouse_common.events import dedupe_key, validate_event
 from lakehouse_common.keys import INGEST_STATE_KEY, bronze_key, quarantine_key, validate_date
 from lakehouse_common.logs import get_logger, log, start_invocation
 from lakehouse_common.metrics import Metrics
@@ -40,86 +40,8 @@ PER_PAGE = 100
 MAX_SEEN_IDS = 3000  # GitHub's window is ~300 events; this spans many polls
 SECONDARY_RATE_LIMIT_WAIT = 60.0  # GitHub's advice when a 403/429 carries no timing header
 _LINK = re.compile(r'<([^>]+)>\s*;\s*rel="([^"]+)"')
-# RFC 3339 as GitHub writes it, and as Trino's from_iso8601_timestamp reads it (a 'T', no space).
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
-_BIGINT = (-(2**63), 2**63 - 1)
 
 logger = get_logger("ingest")
-
-
-# --------------------------------------------------------------------------------------------------
-# Validation: what GitHub's Event schema (components/schemas/event) requires of an event
-# --------------------------------------------------------------------------------------------------
-_ACTOR_FIELDS = {"id": "int", "login": "str", "gravatar_id": "str?", "url": "str", "avatar_url": "str"}
-_REPO_FIELDS = {"id": "int", "name": "str", "url": "str"}
-
-
-def _check_fields(obj: Mapping[str, Any], spec: Mapping[str, str], where: str) -> str | None:
-    for name, kind in spec.items():
-        path = f"{where}.{name}" if where else name
-        if name not in obj:
-            return f"missing required field '{path}'"
-        value = obj[name]
-        if value is None and kind.endswith("?"):
-            continue
-        kind = kind.rstrip("?")
-        # bool is an int in Python; the schema's integer is not a JSON boolean.
-        if kind == "int" and (not isinstance(value, int) or isinstance(value, bool)):
-            return f"'{path}' must be an integer, got {type(value).__name__}"
-        if kind == "int" and not _BIGINT[0] <= value <= _BIGINT[1]:
-            return f"'{path}' does not fit a bigint"
-        if kind == "str" and not isinstance(value, str):
-            return f"'{path}' must be a string, got {type(value).__name__}"
-    return None
-
-
-def validate_event(record: Any) -> str | None:
-    """Why ``record`` breaks the Event schema's requirements, or None if it is a valid event.
-
-    Checks the required envelope (id, type, actor, repo, payload, public, created_at), the types Bronze
-    declares for them, the optional org, and that created_at is an RFC 3339 date-time (Silver parses
-    it). Payload contents are not checked: GitHub changes them more often than their envelope.
-    """
-    if not isinstance(record, dict):
-        return f"event must be a JSON object, got {type(record).__name__}"
-    for name in ("id", "type", "actor", "repo", "payload", "public", "created_at"):
-        if name not in record:
-            return f"missing required field '{name}'"
-    if not isinstance(record["id"], str):
-        return f"'id' must be a string, got {type(record['id']).__name__}"
-    if not record["id"].strip():
-        return "'id' is empty"
-    if record["type"] is not None and not isinstance(record["type"], str):
-        return f"'type' must be a string or null, got {type(record['type']).__name__}"
-    for name, spec in (("actor", _ACTOR_FIELDS), ("repo", _REPO_FIELDS)):
-        if not isinstance(record[name], dict):
-            return f"'{name}' must be an object"
-        problem = _check_fields(record[name], spec, name)
-        if problem:
-            return problem
-    org = record.get("org")
-    if org is not None:
-        if not isinstance(org, dict):
-            return "'org' must be an object"
-        problem = _check_fields(org, _ACTOR_FIELDS, "org")
-        if problem:
-            return problem
-    if not isinstance(record["payload"], dict):
-        return "'payload' must be an object"
-    if not isinstance(record["public"], bool):
-        return "'public' must be a boolean"
-    created = record["created_at"]
-    if created is not None and not (isinstance(created, str) and _RFC3339.match(created)):
-        return f"'created_at' is not an RFC 3339 date-time: {created!r}"
-    return None
-
-
-def dedupe_key(record: Any) -> str:
-    """The event id, or a content hash for records without a usable one."""
-    if isinstance(record, dict) and isinstance(record.get("id"), str) and record["id"].strip():
-        return record["id"].strip()
-    canonical = json.dumps(record, sort_keys=True, separators=(",", ":"), default=str)
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
 # --------------------------------------------------------------------------------------------------

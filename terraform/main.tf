@@ -72,6 +72,15 @@ locals {
       timeout              = 900
       reserved_concurrency = 1
     }
+    archive = {
+      name     = "${local.name_prefix}-archive"
+      schedule = "cron(5 * * * ? *)" # hourly; which hours are due is the handler's (lag, lookback)
+      timeout  = 900
+      # One run at a time: the per-hour state is conditional, but two runs would only race for the same hours.
+      reserved_concurrency = 1
+      # Streams one hour's file in bounded parts: the memory does not grow with the file.
+      memory_size = 256
+    }
   }
 }
 
@@ -104,6 +113,7 @@ module "pipeline" {
     token_parameter  = var.github_token_parameter
     token_secret_arn = var.github_token_secret_arn
   }
+  archive = var.archive
 }
 
 module "audit" {

@@ -34,7 +34,7 @@ output "athena_workgroup" {
 }
 
 output "function_names" {
-  description = "Lambda function names by role: ingest, silver, gold."
+  description = "Lambda function names by role: ingest, silver, gold, archive."
   value       = module.pipeline.function_names
 }
 

@@ -60,13 +60,13 @@ variable "log_retention_days" {
 }
 
 variable "lambda_artifacts_dir" {
-  description = "Directory holding ingest.zip, silver.zip and gold.zip (built by `make zips`). Empty: ../dist/lambda next to this stack."
+  description = "Directory holding ingest.zip, silver.zip, gold.zip and archive.zip (built by `make zips`). Empty: ../dist/lambda next to this stack."
   type        = string
   default     = ""
 }
 
 variable "lambda_runtime" {
-  description = "Python runtime of the three Lambda functions."
+  description = "Python runtime of the Lambda functions."
   type        = string
   default     = "python3.13"
 
@@ -77,7 +77,7 @@ variable "lambda_runtime" {
 }
 
 variable "lambda_tracing_mode" {
-  description = "X-Ray tracing of the three functions (Active or PassThrough)."
+  description = "X-Ray tracing of the functions (Active or PassThrough)."
   type        = string
   default     = "Active"
 
@@ -112,6 +112,30 @@ variable "github_token_secret_arn" {
   validation {
     condition     = var.github_token_secret_arn == "" || can(regex("^arn:aws[a-z-]*:secretsmanager:", var.github_token_secret_arn))
     error_message = "github_token_secret_arn must be a Secrets Manager secret ARN."
+  }
+}
+
+variable "archive" {
+  description = "GH Archive the archive function loads hourly: base URL (files <base_url>/YYYY-MM-DD-H.json.gz), publication lag (an hour H is due at H+1h+lag_hours) and how many hours back a scheduled run re-checks hours not yet done."
+  type = object({
+    base_url       = optional(string, "https://data.gharchive.org")
+    lag_hours      = optional(number, 1)
+    lookback_hours = optional(number, 48)
+  })
+  default = {}
+
+  validation {
+    condition     = can(regex("^https?://[^\\s]+[^/]$", var.archive.base_url))
+    error_message = "archive.base_url must be an http(s) URL without a trailing slash."
+  }
+  validation {
+    condition     = var.archive.lag_hours >= 0 && var.archive.lag_hours <= 72 && floor(var.archive.lag_hours) == var.archive.lag_hours
+    error_message = "archive.lag_hours must be a whole number of hours, 0-72."
+  }
+  validation {
+    # One run (900 s, one hour at a time) re-checks at most a week; longer gaps are a backfill (docs/runbook.md).
+    condition     = var.archive.lookback_hours >= 1 && var.archive.lookback_hours <= 168 && floor(var.archive.lookback_hours) == var.archive.lookback_hours
+    error_message = "archive.lookback_hours must be a whole number of hours, 1-168."
   }
 }
 

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 DEFAULT_NAMESPACE = "Lakehouse/Pipeline"
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
 DEFAULT_QUERY_TIMEOUT_SECONDS = 600.0
+DEFAULT_ARCHIVE_BASE_URL = "https://data.gharchive.org"
+DEFAULT_ARCHIVE_LAG_HOURS = 1
+DEFAULT_ARCHIVE_LOOKBACK_HOURS = 48
 
 # The stack's environment-name rule (terraform/variables.tf, harness/targets/names.py; a test holds the
 # three equal): 3-32 lowercase letters, digits and single hyphens, starting with a letter.
@@ -80,6 +83,42 @@ class IngestConfig:
             github_api_url=url,
             token_parameter=env.get("GITHUB_TOKEN_PARAMETER") or None,
             token_secret_arn=env.get("GITHUB_TOKEN_SECRET_ARN") or None,
+        )
+
+
+def _int_setting(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    text = _get(env, name, str(default))
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigError(f"{name}={text!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={text!r} must be within [{low}, {high}]")
+    return value
+
+
+@dataclass(frozen=True)
+class ArchiveConfig:
+    common: Common
+    raw_bucket: str
+    base_url: str  # no trailing slash; files are <base>/YYYY-MM-DD-H.json.gz
+    lag_hours: int  # hour H is due at H + 1h + lag
+    lookback_hours: int  # a scheduled run re-checks this many due hours, newest included
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ArchiveConfig:
+        env = os.environ if env is None else env
+        url = _get(env, "ARCHIVE_BASE_URL", DEFAULT_ARCHIVE_BASE_URL)
+        if not re.match(r"^https?://[^\s/]+(/[^\s]*)?$", url) or url.endswith("/"):
+            raise ConfigError(f"ARCHIVE_BASE_URL={url!r} is not an http(s) URL without a trailing slash")
+        return cls(
+            common=Common.from_env(env),
+            raw_bucket=_match("RAW_BUCKET", _get(env, "RAW_BUCKET"), _BUCKET, "bucket name"),
+            base_url=url,
+            lag_hours=_int_setting(env, "ARCHIVE_LAG_HOURS", DEFAULT_ARCHIVE_LAG_HOURS, 0, 72),
+            lookback_hours=_int_setting(
+                env, "ARCHIVE_LOOKBACK_HOURS", DEFAULT_ARCHIVE_LOOKBACK_HOURS, 1, 168
+            ),
         )
 
 

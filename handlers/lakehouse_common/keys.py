@@ -10,6 +10,7 @@ BRONZE_PREFIX = "github/events/"
 QUARANTINE_PREFIX = "github/quarantine/"
 INGEST_STATE_KEY = "_state/ingest/state.json"
 SILVER_STATE_KEY = "_state/silver/state.json"
+ARCHIVE_STATE_PREFIX = "_state/archive/hours/"
 GOLD_PREFIX = "github/events_gold_daily/"
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -38,6 +39,20 @@ def bronze_key(ingest_dt: str, now: datetime) -> str:
 
 def quarantine_key(ingest_dt: str, now: datetime) -> str:
     return f"{QUARANTINE_PREFIX}ingest_dt={validate_date(ingest_dt)}/{object_name(now)}"
+
+
+def archive_hour_stem(hour: datetime) -> str:
+    """What every object of one archive hour starts with: ``archive-YYYY-MM-DD-HH-`` (HH zero-padded)."""
+    return f"archive-{hour:%Y-%m-%d-%H}-"
+
+
+def archive_part_key(prefix: str, hour: datetime, attempt: str, part: int) -> str:
+    """Part ``part`` of one attempt at an hour, under ``prefix`` (Bronze or quarantine) and the hour's day."""
+    return f"{prefix}ingest_dt={hour:%Y-%m-%d}/{archive_hour_stem(hour)}{attempt}-{part:05d}.jsonl.gz"
+
+
+def archive_state_key(hour: datetime) -> str:
+    return f"{ARCHIVE_STATE_PREFIX}{hour:%Y-%m-%d-%H}.json"
 
 
 def gold_partition_prefix(ingest_dt: str) -> str:

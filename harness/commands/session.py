@@ -52,8 +52,9 @@ class LocalEnvironment:
 
 
 @contextlib.contextmanager
-def local_environment(prefix: str) -> Iterator[LocalEnvironment]:
-    """The embedded AWS, the fake GitHub API and a fresh deployment; destroyed on the way out."""
+def local_environment(prefix: str, extra_vars: dict[str, Any] | None = None) -> Iterator[LocalEnvironment]:
+    """The embedded AWS, the fake GitHub API and a fresh deployment (root variables ``extra_vars`` on top,
+    e.g. the archive the archive function reads); destroyed on the way out."""
     from harness.iac.tofu import resolve
     from harness.local.fake_github import FakeGitHub
     from harness.pipeline import zips as lambda_zip
@@ -69,13 +70,14 @@ def local_environment(prefix: str) -> Iterator[LocalEnvironment]:
             tofu = resolve(build=True)
             target = stack.enter_context(open_target("local"))
         api = stack.enter_context(FakeGitHub([], poll_interval=60))
-        with step("lakehouse", f"applying the stack as {env}", "about a minute"):
-            dep = deploy(target, env, tofu, zips, name=f"cli-{env}", extra_vars={"github_api_url": api.url})
+        with step("lakehouse", f"applying the stack as {env}", "about 15 seconds"):
+            variables = {"github_api_url": api.url, **(extra_vars or {})}
+            dep = deploy(target, env, tofu, zips, name=f"cli-{env}", extra_vars=variables)
         local = LocalEnvironment(target, api, dep, zips)
         try:
             yield local
         finally:
-            with step("lakehouse", f"destroying {env}", "about two and a half minutes"):
+            with step("lakehouse", f"destroying {env}", "about 10 seconds"):
                 local.leftovers = dep.destroy()
             if local.leftovers:
                 say("lakehouse", f"warning: destroy left {local.leftovers}")

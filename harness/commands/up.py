@@ -122,7 +122,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # outlives this command and its terminal's Ctrl-C
         )
-    with step("lakehouse", "starting the local AWS and applying the stack", "about a minute"):
+    with step("lakehouse", "starting the local AWS and applying the stack", "about 20 seconds"):
         while True:
             if proc.poll() is not None:
                 raise CliError(f"the environment process exited with code {proc.returncode}; see {log}")
@@ -142,9 +142,7 @@ def cmd_down(args: argparse.Namespace) -> int:
         return 0
     pid = int(state["pid"])
     os.kill(pid, signal.SIGTERM)
-    with step(
-        "lakehouse", f"destroying {state['env']} and stopping its process", "about two and a half minutes"
-    ):
+    with step("lakehouse", f"destroying {state['env']} and stopping its process", "about 10 seconds"):
         while _alive(pid):
             time.sleep(1)
     left = (

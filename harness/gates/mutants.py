@@ -304,6 +304,43 @@ MUTANTS: tuple[Mutant, ...] = (
         ),
     ),
     Mutant(
+        "alarm-missing-archive",
+        "alarms",
+        "no alarm on archive Lambda errors",
+        (
+            Edit(
+                OBSERVABILITY,
+                'resource "aws_cloudwatch_metric_alarm" "lambda_errors" {\n  for_each = var.function_names',
+                'resource "aws_cloudwatch_metric_alarm" "lambda_errors" {\n'
+                '  for_each = { for k, v in var.function_names : k => v if k != "archive" }',
+            ),
+        ),
+    ),
+    Mutant(
+        "alarm-missing-archive-hours",
+        "alarms",
+        "no alarm on GH Archive hours that failed to load",
+        (
+            Edit(
+                OBSERVABILITY,
+                'resource "aws_cloudwatch_metric_alarm" "archive_failed_hours" {\n',
+                'resource "aws_cloudwatch_metric_alarm" "archive_failed_hours" {\n  count = 0\n',
+            ),
+        ),
+    ),
+    Mutant(
+        "iam-archive-wildcard-action",
+        "iam_least_privilege",
+        "the archive role may s3:* on its Bronze objects",
+        (
+            Edit(
+                PIPELINE_IAM,
+                'sid     = "WriteArchiveBronzeAndQuarantine"\n    actions = [',
+                'sid     = "WriteArchiveBronzeAndQuarantine"\n    actions = ["s3:*", ',
+            ),
+        ),
+    ),
+    Mutant(
         "iam-wildcard-action",
         "iam_least_privilege",
         "the gold role may s3:* on its prefix",

@@ -3,8 +3,12 @@
 The stack in terraform/ is never edited. Each workspace copies it under .work/<name>/stack and adds
 one generated override file that chooses, from outside the resources:
 - the backend (local state for the embedded and LocalStack targets, the env's S3 backend on AWS);
-- the provider endpoints and test credentials for emulated targets;
+- the test credentials and emulator settings (path-style S3, no credential checks) for emulated targets;
 - the exact local provider build, when the local toolchain (not $TF_BIN) runs.
+
+The emulator's endpoints reach the provider as the AWS SDK's endpoint variables in the tofu process's
+environment (`endpoint_env`), not as a provider `endpoints` block: validating that block costs the
+provider ~2 s of CPU each time a command configures it (docs/toolchain.md, "Endpoints").
 """
 
 from __future__ import annotations
@@ -20,31 +24,43 @@ from harness.iac.tofu import Tofu
 from harness.paths import repo_root, work_dir
 from harness.targets.endpoints import Endpoints
 
-# The services the stack calls, as the AWS provider names its endpoint arguments.
-PROVIDER_SERVICES = (
-    "athena",
-    "cloudtrail",
-    "cloudwatch",
-    "events",
-    "glue",
-    "iam",
-    "kms",
-    "lambda",
-    "logs",
-    "s3",
-    "s3control",
-    "sns",
-    "sqs",
-    "ssm",
-    "sts",
-)
+# The services the stack calls (as the AWS provider names them), each with the AWS SDK's endpoint variable
+# for it (AWS_ENDPOINT_URL_<SDK service id>). A service variable outranks every other source but the
+# provider block, so an endpoint variable the caller's shell happens to carry (AWS_ENDPOINT_URL_S3,
+# TF_AWS_S3_ENDPOINT, ...) cannot divert one service away from the emulator.
+SERVICE_ENDPOINT_VARS = {
+    "athena": "AWS_ENDPOINT_URL_ATHENA",
+    "cloudtrail": "AWS_ENDPOINT_URL_CLOUDTRAIL",
+    "cloudwatch": "AWS_ENDPOINT_URL_CLOUDWATCH",
+    "events": "AWS_ENDPOINT_URL_EVENTBRIDGE",
+    "glue": "AWS_ENDPOINT_URL_GLUE",
+    "iam": "AWS_ENDPOINT_URL_IAM",
+    "kms": "AWS_ENDPOINT_URL_KMS",
+    "lambda": "AWS_ENDPOINT_URL_LAMBDA",
+    "logs": "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
+    "s3": "AWS_ENDPOINT_URL_S3",
+    "s3control": "AWS_ENDPOINT_URL_S3_CONTROL",
+    "sns": "AWS_ENDPOINT_URL_SNS",
+    "sqs": "AWS_ENDPOINT_URL_SQS",
+    "ssm": "AWS_ENDPOINT_URL_SSM",
+    "sts": "AWS_ENDPOINT_URL_STS",
+}
+PROVIDER_SERVICES = tuple(SERVICE_ENDPOINT_VARS)
 OVERRIDE_FILE = "harness_override.tf"
+
+
+def endpoint_env(endpoints: Endpoints) -> dict[str, str]:
+    """The emulator's endpoints as the provider reads them from its environment: every service the stack
+    calls by name, and AWS_ENDPOINT_URL for any other (the account lookup's STS/IAM included)."""
+    env = {"AWS_ENDPOINT_URL": endpoints.aws}
+    env |= {var: endpoints.for_service(svc) for svc, var in SERVICE_ENDPOINT_VARS.items()}
+    return env
 
 
 def override_hcl(
     state_path: Path | None, endpoints: Endpoints | None, provider_pin: str | None, region: str = "us-east-1"
 ) -> str:
-    """The generated override: backend, provider pin, and endpoints (each only when needed)."""
+    """The generated override: backend, provider pin, and emulator settings (each only when needed)."""
     terraform_block = []
     if state_path is not None:
         terraform_block.append(f'  backend "local" {{\n    path = "{state_path}"\n  }}')
@@ -60,7 +76,6 @@ def override_hcl(
     if terraform_block:
         parts.append("terraform {\n" + "\n".join(terraform_block) + "\n}\n")
     if endpoints is not None:
-        lines = "\n".join(f'    {svc:<10} = "{endpoints.for_service(svc)}"' for svc in PROVIDER_SERVICES)
         parts.append(
             'provider "aws" {\n'
             f'  region                      = "{region}"\n'
@@ -70,7 +85,6 @@ def override_hcl(
             "  skip_metadata_api_check     = true\n"
             "  skip_region_validation      = true\n"
             "  s3_use_path_style           = true\n"
-            f"  endpoints {{\n{lines}\n  }}\n"
             "}\n"
         )
     return "\n".join(parts)
@@ -105,6 +119,7 @@ class Workspace:
         # .terraform (providers, modules) lives beside the copy, so re-copying keeps it.
         env = {"TF_DATA_DIR": str(self.root / ".terraform")}
         if self.endpoints is not None:
+            env |= endpoint_env(self.endpoints)
             # S3 Control prefixes the endpoint host with the account id; only such hosts (never
             # loopback addresses) take this proxy, which is the local AWS (see harness.local.emulator).
             env |= {"HTTP_PROXY": self.endpoints.aws, "http_proxy": self.endpoints.aws}
@@ -205,13 +220,16 @@ class Workspace:
             echo=echo,
         )
 
-    def destroy(self, echo: bool = False) -> None:
+    def destroy(self, echo: bool = False, refresh: bool = True) -> None:
+        """tofu destroy. refresh=False skips the refresh walk (every resource read back before the destroy
+        plan): only for state this process's own apply just wrote on an emulator (Deployment.destroy)."""
         self.tf(
             "destroy",
             "-input=false",
             "-no-color",
             "-auto-approve",
             "-parallelism=20",
+            *([] if refresh else ["-refresh=false"]),
             *self._var_args(),
             echo=echo,
         )

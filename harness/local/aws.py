@@ -15,6 +15,7 @@ The local Athena's engine is --athena-engine, else $LAKEHOUSE_ATHENA_ENGINE, els
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -97,7 +98,7 @@ def _readline_with_timeout(proc: subprocess.Popen[str], timeout: float) -> str:
     return result[0].strip() if result else ""
 
 
-def _moto_server(port: int) -> Any:
+def moto_server(port: int) -> Any:
     """moto's WSGI app behind the emulator's middlewares, on a threaded loopback server."""
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
@@ -113,12 +114,46 @@ def _moto_server(port: int) -> Any:
             pass
 
     emulator.apply_all()
-    app = emulator.wrap_all(DomainDispatcherApplication(create_backend_app))
-    return make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietHandler)
+    dispatcher = DomainDispatcherApplication(create_backend_app)
+    app = emulator.wrap_all(dispatcher)
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietHandler)
+    threading.Thread(target=_prepare_backends, args=(dispatcher,), daemon=True).start()
+    return server
+
+
+# moto builds a service's request routing (and imports its models) on the service's first request, and
+# the first request of any service looks the caller's access key up in IAM, which builds the account's
+# IAM backends with the AWS managed policies (emulator/iam_aws_managed_policies.py: 1-3 s of CPU). All on
+# the critical path of the first `tofu apply`; built here in the background instead, while the caller is
+# still starting tofu. The same objects moto would build; only for what the stack's provider calls.
+PREPARED_BACKENDS = (
+    "iam", "sts", "kms", "s3", "s3control", "glue", "lambda", "logs", "sqs", "sns", "events", "cloudtrail",
+    "cloudwatch",
+)  # fmt: skip
+
+
+BOTOCORE_NAMES = {"lambda": "lambda", "logs": "logs", "events": "events"}
+
+
+def _prepare_backends(dispatcher: Any) -> None:
+    from moto.core.utils import get_service_model
+    from moto.iam.models import get_account_id_from, iam_backends
+
+    iam_backends[ACCOUNT_ID]  # the account's IAM backends, which the first request's account lookup builds
+    get_account_id_from(CREDENTIALS["AWS_ACCESS_KEY_ID"])
+    for name in PREPARED_BACKENDS:
+        with dispatcher.lock:
+            if name in dispatcher.app_instances:
+                continue
+        built = dispatcher.create_app(name)
+        with dispatcher.lock:
+            dispatcher.app_instances.setdefault(name, built)
+        with contextlib.suppress(Exception):  # the API model moto parses requests with (cached by moto)
+            get_service_model(BOTOCORE_NAMES.get(name, name))
 
 
 def serve(port: int, with_athena: bool, athena_engine: str | None = None) -> None:
-    server = _moto_server(port)
+    server = moto_server(port)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     host, bound = server.server_address[:2]
     info: dict[str, str] = {"aws": f"http://{host}:{bound}"}

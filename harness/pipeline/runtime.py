@@ -5,24 +5,28 @@ Everything comes from the deployed function (``lambda:GetFunction``), not from t
   artifact whose SHA-256 equals the deployed ``CodeSha256`` (the exact bytes Terraform uploaded);
 - ``Handler`` (``module.function``), ``Environment.Variables`` and ``Timeout``.
 
-Each invocation unpacks the zip into a fresh directory and runs one Python subprocess (``python -I``:
+The zip is unpacked once per code hash. An execution environment is one Python subprocess (``python -I``:
 no PYTHONPATH, no user site; boto3 from the interpreter's site-packages, as the Lambda runtime provides
-it). The bootstrap imports the handler from the unpacked code only, builds a context object
-(``get_remaining_time_in_millis``, ``function_name``, ``aws_request_id``, ...), calls
-``handler(event, context)`` and reports the result, or the error as Lambda does (``errorType``,
-``errorMessage``). The process is killed when the function's timeout passes.
+it) whose bootstrap imports the handler from the unpacked code only on its first invocation, builds a
+context object per invocation (``get_remaining_time_in_millis``, ``function_name``, ``aws_request_id``,
+...), calls ``handler(event, context)`` and reports the result, or the error as Lambda does
+(``errorType``, ``errorMessage``). As on Lambda, an environment stays warm for the function's next
+invocation; it is stopped and discarded when an invocation's timeout passes.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import json
 import os
+import select
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 import uuid
@@ -35,41 +39,56 @@ from urllib.parse import urlsplit
 
 from harness.errors import HarnessError
 
-RESULT_MARKER = "__LAKEHOUSE_LAMBDA_RESULT__"
-
-# Runs inside the subprocess: argv = [code_dir, handler, function_name, timeout_s, memory_mb, arn].
+# Runs inside an execution environment's process: argv = [code_dir, handler, name, memory_mb, arn, version].
+# It serves invocations one after another, as Lambda's runtime does: one JSON request per line on stdin
+# ({"event", "timeout", "log"}), the handler's stdout and stderr sent to that invocation's log file, one
+# JSON result per line on the original stdout. Module state (imports, clients, the handler's own
+# counters) lives as long as the process: the first invocation is the cold start, later ones are warm.
 BOOTSTRAP = r"""
-import importlib, json, sys, time, traceback, uuid
-code_dir, handler_spec, name, timeout_s, memory, arn, version = sys.argv[1:8]
+import importlib, json, os, sys, time, traceback, uuid
+code_dir, handler_spec, name, memory, arn, version = sys.argv[1:7]
 sys.path.insert(0, code_dir)
-deadline = time.monotonic() + float(timeout_s)
+results = os.fdopen(os.dup(1), "w")
+null = os.open(os.devnull, os.O_WRONLY)
+os.dup2(null, 1)
+log_stream = time.strftime("%Y/%m/%d") + "/[" + version + "]" + uuid.uuid4().hex
+handler = None
 
 class Context:
     function_name = name
     function_version = version
     invoked_function_arn = arn
     memory_limit_in_mb = memory
-    aws_request_id = str(uuid.uuid4())
     log_group_name = "/aws/lambda/" + name
-    log_stream_name = time.strftime("%Y/%m/%d") + "/[$LATEST]" + uuid.uuid4().hex
+    log_stream_name = log_stream
+    def __init__(self, deadline):
+        self.aws_request_id = str(uuid.uuid4())
+        self._deadline = deadline
     def get_remaining_time_in_millis(self):
-        return max(0, int((deadline - time.monotonic()) * 1000))
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
 
-event = json.loads(sys.stdin.read() or "null")
-try:
-    module_name, _, func_name = handler_spec.rpartition(".")
-    module = importlib.import_module(module_name)
-    origin = getattr(module, "__file__", "") or ""
-    if not origin.startswith(code_dir):
-        raise ImportError(f"handler module {module_name} came from {origin}, not the function's code")
-    result = getattr(module, func_name)(event, Context())
-    out = {"ok": True, "result": result}
-except Exception as exc:
-    out = {"ok": False, "errorType": type(exc).__name__, "errorMessage": str(exc),
-           "stackTrace": traceback.format_exc().splitlines()}
-sys.stdout.flush()
-print("\n" + MARKER + json.dumps(out, default=str), flush=True)
-""".replace("MARKER", repr(RESULT_MARKER))
+for line in sys.stdin:
+    request = json.loads(line)
+    deadline = time.monotonic() + float(request["timeout"])
+    log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    sys.stdout.flush(); sys.stderr.flush()
+    os.dup2(log, 1); os.dup2(log, 2); os.close(log)
+    try:
+        if handler is None:
+            module_name, _, func_name = handler_spec.rpartition(".")
+            module = importlib.import_module(module_name)
+            origin = getattr(module, "__file__", "") or ""
+            if not origin.startswith(code_dir):
+                raise ImportError(f"handler module {module_name} came from {origin}, not the function's code")
+            handler = getattr(module, func_name)
+        out = {"ok": True, "result": handler(request["event"], Context(deadline))}
+    except Exception as exc:
+        out = {"ok": False, "errorType": type(exc).__name__, "errorMessage": str(exc),
+               "stackTrace": traceback.format_exc().splitlines()}
+    sys.stdout.flush(); sys.stderr.flush()
+    results.write(json.dumps(out, default=str) + "\n")
+    results.flush()
+"""
 
 
 class LambdaRuntimeError(HarnessError):
@@ -174,78 +193,67 @@ def load_function(lambda_client: Any, name: str, search_dirs: Iterable[Path] = (
     )
 
 
-@dataclass
-class LambdaRuntime:
-    """Invokes deployed functions in subprocesses.
+VERSION = "$LATEST"
 
-    ``aws_env``: how the code reaches the target's AWS APIs (for emulated targets the endpoint variables
-    and test credentials of Target.client_env(); empty on AWS, where the caller's credentials
-    apply). ``work_dir``: where each function's code is unpacked (once per code hash).
-    """
 
-    aws_env: Mapping[str, str] = field(default_factory=dict)
-    work_dir: Path | None = None
-    python: str = sys.executable
-    timeout_override: float | None = None  # e.g. shorter than deployed, for fault scenarios
-    _unpacked: dict[str, Path] = field(default_factory=dict, repr=False)
-    _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+class ExecutionEnvironment:
+    """One function's execution environment: a Python process that serves its invocations one at a time."""
 
-    def _code_dir(self, fn: DeployedFunction) -> Path:
-        if fn.code_sha256 in self._unpacked:
-            return self._unpacked[fn.code_sha256]
-        if self.work_dir is None:
-            self._tmp = self._tmp or tempfile.TemporaryDirectory(prefix="lambda-runtime-")
-            base = Path(self._tmp.name)
-        else:
-            base = self.work_dir
-        digest = hashlib.sha256(fn.code).hexdigest()[:16]
-        target = base / f"{fn.name}-{digest}"
-        if not target.exists():
-            staging = base / f".{target.name}-{uuid.uuid4().hex[:6]}"
-            with zipfile.ZipFile(io.BytesIO(fn.code)) as zf:
-                zf.extractall(staging)
-            staging.rename(target)
-        self._unpacked[fn.code_sha256] = target
-        return target
-
-    def invoke(self, fn: DeployedFunction, event: Any) -> Invocation:
-        code_dir = self._code_dir(fn)
-        timeout = float(self.timeout_override or fn.timeout)
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "LANG": "C.UTF-8",
-            "TZ": "UTC",
-            **fn.runtime_env,
-            "LAMBDA_TASK_ROOT": str(code_dir),
-            **fn.environment,
-            **self.aws_env,
-        }
-        cmd = [
-            self.python,
-            "-I",
-            "-c",
-            BOOTSTRAP,
-            str(code_dir),
-            fn.handler,
-            fn.name,
-            str(timeout),
-            str(fn.memory),
-            fn.arn,
-            "$LATEST",
-        ]
-        started = time.monotonic()
-        try:
-            proc = subprocess.run(
-                cmd,
-                input=json.dumps(event),
-                capture_output=True,
-                text=True,
-                env=env,
+    def __init__(
+        self, fn: DeployedFunction, code_dir: Path, env: Mapping[str, str], python: str, scratch: Path
+    ):
+        self.function = fn
+        self.scratch = scratch
+        self.invocations = 0
+        self._stderr = scratch / f"env-{uuid.uuid4().hex[:8]}.stderr"
+        with open(self._stderr, "wb") as stderr:
+            self.proc = subprocess.Popen(
+                [
+                    python,
+                    "-I",
+                    "-u",  # unbuffered: a line printed before a timeout is in the logs, as on Lambda
+                    "-c",
+                    BOOTSTRAP,
+                    str(code_dir),
+                    fn.handler,
+                    fn.name,
+                    str(fn.memory),
+                    fn.arn,
+                    VERSION,
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                env=dict(env),
                 cwd=code_dir,
-                timeout=timeout + 5.0,  # the bootstrap's own start-up is not the function's time
             )
-        except subprocess.TimeoutExpired as exc:
-            logs = _text(exc.stdout) + _text(exc.stderr)
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def invoke(self, event: Any, timeout: float) -> Invocation:
+        fn = self.function
+        self.invocations += 1
+        log = self.scratch / f"invocation-{uuid.uuid4().hex}.log"
+        request = json.dumps({"event": event, "timeout": timeout, "log": str(log)}) + "\n"
+        started = time.monotonic()
+        line, timed_out = b"", False
+        try:
+            assert self.proc.stdin is not None and self.proc.stdout is not None
+            self.proc.stdin.write(request.encode())
+            self.proc.stdin.flush()
+            # A cold environment's interpreter start and imports are not the function's time: 5 s of grace.
+            ready, _, _ = select.select([self.proc.stdout], [], [], timeout + 5.0)
+            timed_out = not ready
+            if ready:
+                line = self.proc.stdout.readline()
+        except (BrokenPipeError, OSError):
+            line = b""
+        seconds = time.monotonic() - started
+        logs = _read_and_remove(log)
+        if timed_out:  # still running past the deadline: Lambda stops it and discards the environment
+            self.close()
             return Invocation(
                 fn.name,
                 event,
@@ -254,22 +262,20 @@ class LambdaRuntime:
                 error_message=f"Task timed out after {timeout:.2f} seconds",
                 timed_out=True,
                 logs=logs,
-                seconds=time.monotonic() - started,
+                seconds=seconds,
             )
-        seconds = time.monotonic() - started
-        logs, marker, tail = proc.stdout.rpartition(RESULT_MARKER)
-        if not marker or proc.returncode != 0:
+        if not line:
+            code = self.proc.wait()
             return Invocation(
                 fn.name,
                 event,
                 ok=False,
                 error_type="Runtime.ExitError",
-                error_message=f"the runtime exited with code {proc.returncode} before returning a result",
-                logs=proc.stdout + proc.stderr,
+                error_message=f"the runtime exited with code {code} before returning a result",
+                logs=logs + self._stderr.read_text(encoding="utf-8", errors="replace"),
                 seconds=seconds,
             )
-        out = json.loads(tail)
-        logs = logs + proc.stderr
+        out = json.loads(line)
         if out["ok"]:
             return Invocation(fn.name, event, ok=True, result=out["result"], logs=logs, seconds=seconds)
         return Invocation(
@@ -283,13 +289,122 @@ class LambdaRuntime:
         )
 
     def close(self) -> None:
+        if self.alive:
+            self.proc.kill()
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        self._stderr.unlink(missing_ok=True)
+
+
+def _read_and_remove(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return ""
+    path.unlink(missing_ok=True)
+    return text
+
+
+@dataclass
+class LambdaRuntime:
+    """Invokes deployed functions in execution environments of their own (one Python process each).
+
+    As Lambda does, an environment that finished an invocation is kept warm and serves the function's next
+    one (``cold_start`` false in the handlers' logs); concurrent invocations get an environment each; an
+    environment whose invocation timed out or whose process exited is discarded. ``warm=False`` gives
+    every invocation a fresh environment (a cold start each time). An environment belongs to one exact
+    deployed configuration (code, handler, variables, memory): a redeployed function gets new ones.
+
+    ``aws_env``: how the code reaches the target's AWS APIs (for emulated targets the endpoint variables
+    and test credentials of Target.client_env(); empty on AWS, where the caller's credentials
+    apply). ``work_dir``: where each function's code is unpacked (once per code hash).
+    """
+
+    aws_env: Mapping[str, str] = field(default_factory=dict)
+    work_dir: Path | None = None
+    python: str = sys.executable
+    timeout_override: float | None = None  # e.g. shorter than deployed, for fault scenarios
+    warm: bool = True
+    _unpacked: dict[str, Path] = field(default_factory=dict, repr=False)
+    _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+    _idle: dict[str, list[ExecutionEnvironment]] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    started_environments: int = 0
+
+    def _base(self) -> Path:
+        if self.work_dir is not None:
+            return self.work_dir
+        self._tmp = self._tmp or tempfile.TemporaryDirectory(prefix="lambda-runtime-")
+        return Path(self._tmp.name)
+
+    def _code_dir(self, fn: DeployedFunction) -> Path:
+        with self._lock:  # concurrent first invocations unpack once
+            return self._unpack(fn)
+
+    def _unpack(self, fn: DeployedFunction) -> Path:
+        if fn.code_sha256 in self._unpacked:
+            return self._unpacked[fn.code_sha256]
+        base = self._base()
+        digest = hashlib.sha256(fn.code).hexdigest()[:16]
+        target = base / f"{fn.name}-{digest}"
+        if not target.exists():
+            staging = base / f".{target.name}-{uuid.uuid4().hex[:6]}"
+            with zipfile.ZipFile(io.BytesIO(fn.code)) as zf:
+                zf.extractall(staging)
+            staging.rename(target)
+        self._unpacked[fn.code_sha256] = target
+        return target
+
+    def _environment_key(self, fn: DeployedFunction) -> str:
+        config = [fn.name, fn.handler, fn.code_sha256, fn.memory, fn.arn, sorted(fn.environment.items())]
+        config.append(sorted(self.aws_env.items()))
+        return hashlib.sha256(json.dumps(config).encode()).hexdigest()
+
+    def _acquire(self, fn: DeployedFunction, key: str) -> ExecutionEnvironment:
+        with self._lock:
+            idle = self._idle.get(key, [])
+            while idle:
+                environment = idle.pop()
+                if environment.alive:
+                    return environment
+                environment.close()
+            self.started_environments += 1
+        code_dir = self._code_dir(fn)
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "TZ": "UTC",
+            **fn.runtime_env,
+            "LAMBDA_TASK_ROOT": str(code_dir),
+            **fn.environment,
+            **self.aws_env,
+        }
+        scratch = self._base() / ".invocations"
+        scratch.mkdir(parents=True, exist_ok=True)
+        return ExecutionEnvironment(fn, code_dir, env, self.python, scratch)
+
+    def invoke(self, fn: DeployedFunction, event: Any) -> Invocation:
+        key = self._environment_key(fn)
+        environment = self._acquire(fn, key)
+        timeout = float(self.timeout_override or fn.timeout)
+        invocation = environment.invoke(event, timeout)
+        if self.warm and environment.alive:
+            with self._lock:
+                self._idle.setdefault(key, []).append(environment)
+        else:
+            environment.close()
+        return invocation
+
+    def close(self) -> None:
+        with self._lock:
+            environments = [e for idle in self._idle.values() for e in idle]
+            self._idle.clear()
+        for environment in environments:
+            environment.close()
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
         self._unpacked.clear()
-
-
-def _text(value: str | bytes | None) -> str:
-    if value is None:
-        return ""
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value

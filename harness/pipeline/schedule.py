@@ -11,7 +11,15 @@ fields of docs/contracts.md: ingest gets ``ingest_dt`` (the simulated date) and 
 minutes between polls pass in real seconds, well inside ``X-Poll-Interval``); silver gets the window
 ``from_dt`` (an hour before the firing) .. ``to_dt`` (the firing's date), so the 00:15 run still picks up
 the previous day's last polls; gold gets ``ingest_dt`` = the day before the firing (its default:
-yesterday).
+yesterday). The archive function's scheduled mode reads the wall clock too: its firing asks instead for
+exactly the hours a scheduled run at the simulated time would load (docs/contracts.md: hour H is due at
+H+1h+lag, the newest ``ARCHIVE_LOOKBACK_HOURS`` due hours are re-checked), in the handler's
+``{"hours": [...]}`` form, with the lag and lookback the deployed function is configured with.
+
+The archive writes hours of the previous day after midnight; the deployed Silver takes them from its
+watermark (every partition touched since its last run). The pinned Silver window reaches back
+``silver_reach`` (default one hour, the live ingest's need); runs that fire the archive widen it to the
+archive's reach (:meth:`Pipeline.archive_reach`).
 """
 
 from __future__ import annotations
@@ -28,7 +36,8 @@ from harness.console import say
 from harness.errors import HarnessError
 from harness.pipeline.runtime import DeployedFunction, Invocation, LambdaRuntime, load_function
 
-ROLES = ("ingest", "silver", "gold")
+ROLES = ("ingest", "archive", "silver", "gold")  # firing order within one minute
+LIVE_ROLES = ("ingest", "silver", "gold")  # the live path alone: scenarios that do not involve the archive
 INGEST_STATE_KEY = "_state/ingest/state.json"  # docs/contracts.md, 'S3 layout'
 SILVER_STATE_KEY = "_state/silver/state.json"
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
@@ -212,6 +221,7 @@ class Pipeline:
     region: str
     history: list[Firing] = field(default_factory=list)
     progress: bool = False
+    silver_reach: timedelta = timedelta(hours=1)  # how far back a pinned Silver window starts
 
     @classmethod
     def load(
@@ -253,13 +263,25 @@ class Pipeline:
     def silver_bucket(self) -> str:
         return self.functions["silver"].environment["SILVER_BUCKET"]
 
+    def archive_reach(self) -> timedelta:
+        """How far back of its firing a scheduled archive run writes: lag, the hour itself, the lookback."""
+        env = self.functions["archive"].environment
+        return timedelta(hours=int(env["ARCHIVE_LAG_HOURS"]) + 1 + int(env["ARCHIVE_LOOKBACK_HOURS"]))
+
     def reset_ingest_state(self) -> None:
         """Forget ETag, seen ids and lease: the next poll behaves like the first one."""
         self.s3.delete_object(Bucket=self.raw_bucket, Key=INGEST_STATE_KEY)
 
     # -- invocations -------------------------------------------------------------------------------
     def scheduled_event(self, role: str, at: datetime) -> dict[str, Any]:
-        """EventBridge's scheduled-event payload, plus the fields that pin the simulated day."""
+        """EventBridge's scheduled-event payload, plus the fields that pin the simulated day.
+
+        The archive's firing is its pinned form alone, ``{"hours": [...]}`` (module docstring).
+        """
+        if role == "archive":
+            env = self.functions["archive"].environment
+            hours = archive_due_hours(at, int(env["ARCHIVE_LAG_HOURS"]), int(env["ARCHIVE_LOOKBACK_HOURS"]))
+            return {"hours": hours}
         sched = self.schedules[role]
         event: dict[str, Any] = {
             "version": "0",
@@ -272,7 +294,7 @@ class Pipeline:
             "resources": [sched.rule_arn],
             "detail": {},
         }
-        return event | pinning_fields(role, at)
+        return event | pinning_fields(role, at, silver_reach=self.silver_reach)
 
     def invoke(self, role: str, event: Mapping[str, Any]) -> Invocation:
         inv = self.runtime.invoke(self.functions[role], dict(event))
@@ -290,7 +312,7 @@ class Pipeline:
     def firings(
         self, start: datetime, end: datetime, roles: Iterable[str] = ROLES
     ) -> list[tuple[datetime, str]]:
-        """(time, role) of every firing in [start, end), in time order (ingest before silver before gold)."""
+        """(time, role) of every firing in [start, end), in time order (within a minute, in ROLES order)."""
         order = {r: i for i, r in enumerate(ROLES)}
         planned = [(t, r) for r in roles for t in self.schedules[r].expression.fire_times(start, end)]
         return sorted(planned, key=lambda p: (p[0], order[p[1]]))
@@ -320,15 +342,28 @@ class Pipeline:
         return out
 
 
-def pinning_fields(role: str, at: datetime) -> dict[str, Any]:
+def pinning_fields(
+    role: str, at: datetime, *, silver_reach: timedelta = timedelta(hours=1)
+) -> dict[str, Any]:
     at = at.astimezone(UTC)
     if role == "ingest":
         return {"ingest_dt": at.date().isoformat(), "force": True}
     if role == "silver":
-        return {"from_dt": (at - timedelta(hours=1)).date().isoformat(), "to_dt": at.date().isoformat()}
+        return {"from_dt": (at - silver_reach).date().isoformat(), "to_dt": at.date().isoformat()}
     if role == "gold":
         return {"ingest_dt": (at.date() - timedelta(days=1)).isoformat()}
-    raise ScheduleError(f"unknown role {role!r}")
+    raise ScheduleError(f"unknown role {role!r} (the archive is pinned by archive_due_hours)")
+
+
+def archive_due_hours(at: datetime, lag_hours: int, lookback_hours: int) -> list[str]:
+    """The hours a scheduled archive run at ``at`` loads, oldest first, as ``YYYY-MM-DDTHH``: the newest due
+    hour is the one that started 1h + lag before ``at``, and the lookback re-checks that many hours."""
+    if lag_hours < 0 or lookback_hours < 1:
+        raise ScheduleError(
+            f"archive lag {lag_hours} h / lookback {lookback_hours} h: need lag >= 0, lookback >= 1"
+        )
+    newest = (at.astimezone(UTC) - timedelta(hours=1 + lag_hours)).replace(minute=0, second=0, microsecond=0)
+    return [(newest - timedelta(hours=n)).strftime("%Y-%m-%dT%H") for n in reversed(range(lookback_hours))]
 
 
 def day_start(day: date | str) -> datetime:

@@ -19,7 +19,7 @@ from pathlib import Path
 from harness.errors import HarnessError, entry_point
 from harness.paths import repo_root
 
-FUNCTIONS = ("ingest", "silver", "gold")
+FUNCTIONS = ("ingest", "silver", "gold", "archive")
 SHARED = ("lakehouse_common", "sql")
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest timestamp a zip can hold
 

@@ -32,6 +32,7 @@ class Deployment:
     workspace: Workspace
     outputs: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    applied_here: bool = False  # this object's deploy() applied the state the workspace holds
 
     def client(self, service: str) -> Any:
         """A boto3 client for this environment's target."""
@@ -71,10 +72,19 @@ class Deployment:
         path.write_text(json.dumps(self.read_outputs(), indent=2) + "\n", encoding="utf-8")
         return path
 
+    @property
+    def refresh_before_destroy(self) -> bool:
+        """Whether destroy reads every resource back first. Not on an emulator when this deployment's own
+        apply wrote the state: a destroy deletes by the ids the apply recorded, a strongly consistent
+        emulator holds exactly those, and leftovers() checks afterwards that nothing is left
+        (docs/toolchain.md, "Destroying what we just applied"). Always on AWS, and for any state this
+        object did not apply itself."""
+        return not (self.target.emulated and self.applied_here)
+
     def destroy(self) -> list[str]:
         """tofu destroy, then list what of this environment still exists (empty when clean)."""
         started = time.monotonic()
-        self.workspace.destroy()
+        self.workspace.destroy(refresh=self.refresh_before_destroy)
         self.timings["destroy"] = time.monotonic() - started
         return leftovers(self)
 
@@ -112,6 +122,7 @@ def deploy(
                 say("deploy", f"destroying the half-applied {env} failed too: {exc.line}")
         raise
     dep.timings["apply"] = time.monotonic() - started
+    dep.applied_here = True
     dep.read_outputs()
     return dep
 

@@ -20,6 +20,7 @@ import pytest
 
 from harness.errors import HarnessError
 from harness.iac.tofu import Tofu, resolve
+from harness.local.fake_archive import FakeArchive
 from harness.local.fake_github import FakeGitHub
 from harness.paths import work_dir
 from harness.pipeline import zips as lambda_zip
@@ -97,8 +98,30 @@ def fake_github() -> Iterator[FakeGitHub]:
 
 
 @pytest.fixture(scope="session")
+def archive_settings() -> dict[str, int]:
+    """The deployed archive function's lag and lookback: a short lookback keeps a firing to a few hours."""
+    return {"lag_hours": 1, "lookback_hours": 3}
+
+
+@pytest.fixture(scope="session")
+def fake_archive() -> Iterator[FakeArchive]:
+    """The GH Archive the deployed archive function loads (its URL is applied as archive.base_url).
+
+    Every hour is published, 40 lines each, a few of them invalid; scenarios withdraw hours or queue faults.
+    """
+    with FakeArchive(seed=15, events_per_hour=40, invalid_fraction=0.05) as archive:
+        yield archive
+
+
+@pytest.fixture(scope="session")
 def deployment(
-    tofu: Tofu, target: Target, env_name: str, lambda_artifacts: Path, fake_github: FakeGitHub
+    tofu: Tofu,
+    target: Target,
+    env_name: str,
+    lambda_artifacts: Path,
+    fake_github: FakeGitHub,
+    fake_archive: FakeArchive,
+    archive_settings: dict[str, int],
 ) -> Iterator[Deployment]:
     """One ephemeral environment applied to the target for the tests of the `deployed` xdist group.
 
@@ -110,7 +133,10 @@ def deployment(
         tofu,
         lambda_artifacts,
         name=f"it-{env_name}",
-        extra_vars={"github_api_url": fake_github.url},
+        extra_vars={
+            "github_api_url": fake_github.url,
+            "archive": {"base_url": fake_archive.url, **archive_settings},
+        },
     )
     try:
         yield dep

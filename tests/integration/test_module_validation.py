@@ -7,6 +7,7 @@ Each case calls one module of terraform/modules from a small root with one bad i
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,7 @@ FUNCTIONS_OK = """{
     ingest = { name = "dp-dev-ingest", schedule = "rate(5 minutes)", timeout = 180 }
     silver = { name = "dp-dev-silver", schedule = "cron(15 * * * ? *)", timeout = 900 }
     gold   = { name = "dp-dev-gold", schedule = "cron(30 1 * * ? *)", timeout = 900 }
+    archive = { name = "dp-dev-archive", schedule = "cron(5 * * * ? *)", timeout = 900 }
   }"""
 PIPELINE = f"""  env = "dev"
   name_prefix = "dp-dev"
@@ -51,9 +53,10 @@ PIPELINE = f"""  env = "dev"
   glue_database = "lakehouse_dev"
   glue_table_names = {{ bronze = "b", silver = "s", gold = "g" }}
   athena = {{ workgroup = "w", workgroup_arn = "arn", results_prefix = "logs/athena-results" }}
-  log_group_arns = {{ ingest = "a", silver = "b", gold = "c" }}
+  log_group_arns = {{ ingest = "a", silver = "b", gold = "c", archive = "d" }}
   metrics_namespace = "Lakehouse/Pipeline"
   github = {{ api_url = "https://api.github.com" }}
+  archive = {{ base_url = "https://data.gharchive.org", lag_hours = 1, lookback_hours = 48 }}
   functions = {FUNCTIONS_OK}
 """
 
@@ -64,7 +67,35 @@ CASES = [
         PIPELINE.replace(
             '    gold   = { name = "dp-dev-gold", schedule = "cron(30 1 * * ? *)", timeout = 900 }\n', ""
         ),
-        "functions must have exactly the roles ingest, silver and gold",
+        "functions must have exactly the roles ingest, silver, gold and archive",
+    ),
+    (
+        "pipeline-archive-missing",
+        "pipeline",
+        PIPELINE.replace(
+            '    archive = { name = "dp-dev-archive", schedule = "cron(5 * * * ? *)", timeout = 900 }\n', ""
+        ),
+        "functions must have exactly the roles ingest, silver, gold and archive",
+    ),
+    (
+        "pipeline-archive-url-trailing-slash",
+        "pipeline",
+        PIPELINE.replace(
+            'base_url = "https://data.gharchive.org"', 'base_url = "https://data.gharchive.org/"'
+        ),
+        "archive.base_url must be an http(s) URL without a trailing slash",
+    ),
+    (
+        "pipeline-archive-fractional-lag",
+        "pipeline",
+        PIPELINE.replace("lag_hours = 1,", "lag_hours = 1.5,"),
+        "archive.lag_hours must be a whole number of hours",
+    ),
+    (
+        "pipeline-archive-no-lookback",
+        "pipeline",
+        PIPELINE.replace("lookback_hours = 48", "lookback_hours = 0"),
+        "archive.lookback_hours must be a whole number of hours, 1 or more",
     ),
     (
         "pipeline-timeout-over-limit",
@@ -139,4 +170,35 @@ def test_prod_with_less_than_a_year_of_logs_is_refused_at_plan(
         )
         ws.init()
         with pytest.raises(TofuError, match="log_retention_days must be at least 365 in prod"):
+            ws.plan()
+
+
+@pytest.mark.parametrize(
+    ("archive", "message"),
+    [
+        (
+            {"base_url": "https://data.gharchive.org/"},
+            "archive.base_url must be an http(s) URL without a trailing",
+        ),
+        ({"lookback_hours": 500}, "archive.lookback_hours must be a whole number of hours, 1-168"),
+    ],
+    ids=["trailing-slash", "lookback-over-a-week"],
+)
+def test_a_bad_archive_variable_is_refused_at_plan(
+    tofu: Tofu, lambda_artifacts: Path, worker_id_suffix: str, archive: dict[str, object], message: str
+) -> None:
+    from harness.iac.tofu import TofuError
+    from harness.local.aws import LocalAws
+    from harness.targets.endpoints import Endpoints
+
+    with LocalAws(with_athena=False) as local:
+        ws = Workspace(
+            name=f"validation-archive-{worker_id_suffix}",
+            env="dev",
+            tofu=tofu,
+            endpoints=Endpoints(aws=local.aws),
+            variables={"archive": archive, "lambda_artifacts_dir": str(lambda_artifacts)},
+        )
+        ws.init()
+        with pytest.raises(TofuError, match=re.escape(message)):
             ws.plan()

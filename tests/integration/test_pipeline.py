@@ -1,10 +1,11 @@
 """The deployed pipeline, driven on its deployed schedules against the fake GitHub API; exact counts.
 
-All scenarios share the one environment of the `deployment` fixture (apply and destroy cost minutes).
-Each scenario keeps to its own ingest day(s) and its own event ids (Silver de-duplicates ids across
-days), and starts from a fresh ingest state; counts are asserted per day. Expected counts come from
-what the fake API served (distinct valid records by GitHub's Event schema, distinct invalid ones), never
-from the pipeline.
+These are the live path's scenarios: their runs fire the live schedules (LIVE_ROLES), not the archive's
+(tests/integration/test_archive.py has those). All scenarios share the one environment of the
+`deployment` fixture (apply and destroy cost minutes). Each scenario keeps to its own ingest day(s) and its
+own event ids (Silver de-duplicates ids across days), and starts from a fresh ingest state; counts are
+asserted per day. Expected counts come from what the fake API served (distinct valid records by GitHub's
+Event schema, distinct invalid ones), never from the pipeline.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from harness.fixtures import invalid_events, load_events
 from harness.local.fake_github import FakeGitHub, Fault
 from harness.pipeline.counts import Expected, Lake, LayerCounts, expected_counts, record, record_key
 from harness.pipeline.runtime import Invocation
-from harness.pipeline.schedule import Firing, Pipeline, day_start
+from harness.pipeline.schedule import LIVE_ROLES, Firing, Pipeline, day_start
 from harness.targets.environment import Deployment
 
 pytestmark = [pytest.mark.toolchain, pytest.mark.integration, pytest.mark.xdist_group("deployed")]
@@ -128,7 +129,7 @@ def results(firings: list[Firing], role: str) -> list[dict[str, Any]]:
 
 
 def test_schedules_are_read_back_from_the_deployment(pipeline: Pipeline, deployment: Deployment) -> None:
-    for role in ("ingest", "silver", "gold"):
+    for role in ("ingest", "silver", "gold", "archive"):
         sched = pipeline.schedules[role]
         assert sched.rule == deployment.outputs["schedule_rules"][role]
         assert sched.function == deployment.outputs["function_names"][role]
@@ -138,13 +139,15 @@ def test_schedules_are_read_back_from_the_deployment(pipeline: Pipeline, deploym
     assert sum(1 for _, r in per_day if r == "ingest") == 288  # every 5 minutes
     assert [t.strftime("%H:%M") for t, r in per_day if r == "silver"][:2] == ["00:15", "01:15"]
     assert [t.strftime("%H:%M") for t, r in per_day if r == "gold"] == ["01:30"]
+    archive = [t.strftime("%H:%M") for t, r in per_day if r == "archive"]
+    assert len(archive) == 24 and archive[:2] == ["00:05", "01:05"]  # hourly
 
 
 def test_clean_day_on_the_schedule(scenario: Scenario, pipeline: Pipeline) -> None:
     day = "2025-03-01"
     scenario.start(make_events(1, 150, day))  # two pages of 100
     # 23:40 .. 01:31 next day: 23 ingest polls, silver at 00:15 and 01:15, gold at 01:30 (for `day`).
-    firings = pipeline.run(at(day, 23, 40), at(day, 1, 31, days=1), before=scenario.before)
+    firings = pipeline.run(at(day, 23, 40), at(day, 1, 31, days=1), before=scenario.before, roles=LIVE_ROLES)
     ingests = results(firings, "ingest")
     assert ingests[0]["status"] == "ok" and ingests[0]["pages"] == 2 and ingests[0]["written"] == 150
     assert {r["status"] for r in ingests[1:]} == {"not_modified"}  # the ETag: nothing new, 304
@@ -169,7 +172,7 @@ def test_duplicates_across_polls_and_pages(scenario: Scenario, pipeline: Pipelin
 
     # A push between page 1 and page 2 of the first poll shifts page 2: repeats within one poll.
     scenario.api.enqueue(Fault.push_events(events[:10], page=2))
-    firings = pipeline.run(at(day, 10, 0), at(day, 10, 16), before=before)
+    firings = pipeline.run(at(day, 10, 0), at(day, 10, 16), before=before, roles=LIVE_ROLES)
     pipeline.fire("gold", at(day, 1, 30, days=1))
     ingests = results(firings, "ingest")
     assert len(ingests) == 4 and all(r["status"] == "ok" for r in ingests)
@@ -220,7 +223,7 @@ def test_malformed_events_are_quarantined_with_their_reason(scenario: Scenario, 
     bad = list(invalid_events(valid[0]))
     feed = valid[:15] + [e for e, _ in bad] + valid[15:]
     scenario.start(feed)
-    firings = pipeline.run(at(day, 12, 0), at(day, 12, 16), before=scenario.before)
+    firings = pipeline.run(at(day, 12, 0), at(day, 12, 16), before=scenario.before, roles=LIVE_ROLES)
     pipeline.fire("gold", at(day, 1, 30, days=1))
     first = results(firings, "ingest")[0]
     exp = scenario.expected(day)
@@ -285,7 +288,7 @@ def test_events_across_a_day_boundary(scenario: Scenario, pipeline: Pipeline) ->
             scenario.api.push_events(next(arrivals))
 
     # 23:50, 23:55 file under d1; 00:00 .. 00:15 under d2; silver at 00:15 covers both days.
-    firings = pipeline.run(at(d1, 23, 50), at(d1, 0, 16, days=1), before=before)
+    firings = pipeline.run(at(d1, 23, 50), at(d1, 0, 16, days=1), before=before, roles=LIVE_ROLES)
     assert [r["days"] for r in results(firings, "silver")] == [[d1, d2]]
     assert [r["ingest_dt"] for r in results(firings, "ingest")] == [d1] * 2 + [d2] * 4
     pipeline.fire("gold", at(d1, 1, 30, days=1)).invocation.raise_for_error()

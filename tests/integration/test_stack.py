@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from harness.local.fake_archive import FakeArchive
 from harness.targets.environment import Deployment
 
 pytestmark = [pytest.mark.toolchain, pytest.mark.integration, pytest.mark.xdist_group("deployed")]
@@ -160,7 +161,7 @@ def test_athena_workgroup_enforces_encrypted_results(deployment: Deployment) -> 
     }
 
 
-@pytest.mark.parametrize("function", ["ingest", "silver", "gold"])
+@pytest.mark.parametrize("function", ["ingest", "silver", "gold", "archive"])
 def test_each_role_is_least_privilege(deployment: Deployment, function: str) -> None:
     iam = deployment.client("iam")
     role = (
@@ -186,6 +187,17 @@ def test_each_role_is_least_privilege(deployment: Deployment, function: str) -> 
         assert "athena:StartQueryExecution" not in actions and "glue:GetTable" not in actions
         assert f"arn:aws:s3:::{names['raw']}/github/events/*" in resources
         assert not any(names["silver"] in r or names["gold"] in r for r in resources)
+    elif function == "archive":
+        # Only its own objects: archive-* parts in Bronze and quarantine, and its per-hour state.
+        assert "athena:StartQueryExecution" not in actions and "glue:GetTable" not in actions
+        raw = f"arn:aws:s3:::{names['raw']}"
+        objects = {r for r in resources if r.startswith(f"{raw}/")}
+        assert objects == {
+            f"{raw}/github/events/ingest_dt=*/archive-*",
+            f"{raw}/github/quarantine/ingest_dt=*/archive-*",
+            f"{raw}/_state/archive/*",
+        }
+        assert not any(names["silver"] in r or names["gold"] in r for r in resources)
     else:
         assert "athena:StartQueryExecution" in actions
         other = "gold" if function == "silver" else "raw"
@@ -194,7 +206,13 @@ def test_each_role_is_least_privilege(deployment: Deployment, function: str) -> 
 
 def test_schedules_invoke_the_functions(deployment: Deployment) -> None:
     events, lam = deployment.client("events"), deployment.client("lambda")
-    expected = {"ingest": "rate(5 minutes)", "silver": "cron(15 * * * ? *)", "gold": "cron(30 1 * * ? *)"}
+    expected = {
+        "ingest": "rate(5 minutes)",
+        "silver": "cron(15 * * * ? *)",
+        "gold": "cron(30 1 * * ? *)",
+        "archive": "cron(5 * * * ? *)",
+    }
+    assert set(deployment.outputs["schedule_rules"]) == set(expected)
     for fn, rule_name in deployment.outputs["schedule_rules"].items():
         assert events.describe_rule(Name=rule_name)["ScheduleExpression"] == expected[fn]
         (target,) = events.list_targets_by_rule(Rule=rule_name)["Targets"]
@@ -217,7 +235,7 @@ def test_log_groups_retain_and_encrypt(deployment: Deployment) -> None:
         assert group["kmsKeyId"] == deployment.outputs["kms_key_arn"], name
 
 
-@pytest.mark.parametrize("function", ["ingest", "silver", "gold"])
+@pytest.mark.parametrize("function", ["ingest", "silver", "gold", "archive"])
 def test_functions_trace_with_xray_and_encrypt_their_environment(
     deployment: Deployment, function: str
 ) -> None:
@@ -277,6 +295,12 @@ def test_alarms_watch_ingest_errors_and_transform_failures(deployment: Deploymen
             "Transform": transform,
         }
         assert f"dp-{deployment.env}-{transform}-errors" in alarms
+    archive = alarms[f"dp-{deployment.env}-archive-errors"]
+    assert {d["Name"]: d["Value"] for d in archive["Dimensions"]} == {
+        "FunctionName": deployment.outputs["function_names"]["archive"]
+    }
+    hours = alarms[f"dp-{deployment.env}-archive-failed-hours"]
+    assert (hours["MetricName"], hours["Threshold"]) == ("ArchiveHoursFailed", 1)
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == [deployment.outputs["alarm_topic_arn"]]
     topic = deployment.client("sns").get_topic_attributes(TopicArn=deployment.outputs["alarm_topic_arn"])
@@ -368,3 +392,18 @@ def test_transforms_have_reserved_concurrency_of_one(deployment: Deployment) -> 
     for fn in ("silver", "gold"):
         name = deployment.outputs["function_names"][fn]
         assert lam.get_function_concurrency(FunctionName=name)["ReservedConcurrentExecutions"] == 1
+
+
+def test_archive_function_runs_alone_within_lambda_limits_and_knows_its_archive(
+    deployment: Deployment, fake_archive: FakeArchive, archive_settings: dict[str, int]
+) -> None:
+    lam = deployment.client("lambda")
+    name = deployment.outputs["function_names"]["archive"]
+    assert lam.get_function_concurrency(FunctionName=name)["ReservedConcurrentExecutions"] == 1
+    conf = lam.get_function(FunctionName=name)["Configuration"]
+    assert (conf["Handler"], conf["MemorySize"], conf["Timeout"]) == ("archive.handler", 256, 900)
+    env = conf["Environment"]["Variables"]
+    assert env["ARCHIVE_BASE_URL"] == fake_archive.url  # the local target's archive is the harness's fake
+    assert env["RAW_BUCKET"] == deployment.outputs["bucket_names"]["raw"]
+    assert env["ARCHIVE_LAG_HOURS"] == str(archive_settings["lag_hours"])
+    assert env["ARCHIVE_LOOKBACK_HOURS"] == str(archive_settings["lookback_hours"])

@@ -145,9 +145,12 @@ class _Session:
         self.con.close()
         self.fs.close()
 
-    def _translate(self, node: exp.Expression) -> str:
-        """DuckDB SQL for an Athena expression, with the macros it calls defined on this connection."""
-        text = sqlmod.to_duckdb(node, self._schema)
+    def _translate(self, node: exp.Expression, result: bool = False) -> str:
+        """DuckDB SQL for an Athena expression, with the macros it calls defined on this connection.
+
+        `result`: the query's rows are the statement's result (not a view's, a CTAS's or an INSERT's).
+        """
+        text = sqlmod.to_duckdb(node, self._schema, result=result)
         translate.install(self.con, text, self._macros)
         return text
 
@@ -383,7 +386,7 @@ class _Session:
     def _select(self, ast: exp.Query) -> Outcome:
         self._bind_tables(ast)
         sqlmod.name_outputs(ast)
-        cur = self._run_sql(self._translate(ast))
+        cur = self._run_sql(self._translate(ast, result=True))
         desc = cur.description or []
         rows = cur.fetchall()
         result = build([d[0] for d in desc], [d[1] for d in desc], rows)
@@ -661,6 +664,11 @@ class _Session:
                 f"FUNCTION_NOT_FOUND: line {_position(sql, fn)}: Function '{fn}' not registered "
                 "(or not supported by the local Athena engine)"
             )
+        if isinstance(e, duckdb.BinderException) and re.search(
+            r"^(No function matches the given name and argument types '\w+\(|Cannot concatenate lists of)",
+            msg,
+        ):  # Trino: no function of that name takes these argument types (operators are TYPE_MISMATCH)
+            return QueryFailed(f"FUNCTION_NOT_FOUND: line 1:1: Unexpected parameters: {msg}")
         if isinstance(e, duckdb.BinderException) and re.search(
             r"No function matches|explicit cast|Cannot compare|Cannot mix", msg
         ):

@@ -224,20 +224,27 @@ class LocalAthena:
 
 @contextlib.contextmanager
 def local_athena(database: str, engine: str = "duckdb") -> Iterator[LocalAthena]:
-    """An in-process moto server and local Athena (on `engine`) with a workgroup, a bucket, `database`."""
+    """An in-process local AWS (moto with the harness's emulator extensions, as `harness.local.aws`
+    serves it) and local Athena (on `engine`) with a workgroup, a bucket, `database`.
+
+    The extensions matter to the Trino engine: its Glue metastore writes column statistics after
+    CTAS/INSERT/UNLOAD (docs/emulator-gaps.md, gap 10).
+    """
     import logging
+    import threading
 
     import boto3
-    from moto.server import ThreadedMotoServer
+
+    from harness.local.aws import moto_server
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     from .server import LocalAthenaServer
 
     creds = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
+    moto = moto_server(0)
+    threading.Thread(target=moto.serve_forever, daemon=True).start()
+    host, port = moto.server_address[:2]
     endpoint = f"http://{host}:{port}"
     try:
         with LocalAthenaServer(aws_endpoint=endpoint, threads=1, engine=engine) as server:
@@ -254,7 +261,7 @@ def local_athena(database: str, engine: str = "duckdb") -> Iterator[LocalAthena]
             )
             yield LocalAthena(athena, "fidelity", database, bucket)
     finally:
-        moto.stop()
+        moto.shutdown()
 
 
 # --- comparing -----------------------------------------------------------------------------------------
@@ -442,6 +449,11 @@ def write_report(section: str, path: Path = REPORT) -> None:
     path.write_text(head + section)
 
 
+def recorded_source(source: str, day: str) -> str:
+    """'... (live)' / '... (its Trino engine, live)' as the golden file names it: recorded on `day`."""
+    return re.sub(r"\blive\)$", f"recorded {day})", source)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m harness.local.athena.fidelity", description=__doc__)
     ap.add_argument("--trino", help="URL of a running Trino (the oracle); default: the recorded answers")
@@ -477,11 +489,13 @@ def main(argv: list[str] | None = None) -> int:
         source = golden_source() + " (recorded answers, tests/fidelity/trino_answers.json)"
     if args.record:
         merged = {**{k: v for k, v in golden.items() if k not in recorded}, **recorded}
-        save_golden(merged, source.replace(" (live)", f", recorded {time.strftime('%Y-%m-%d')}"))
+        save_golden(merged, recorded_source(source, time.strftime("%Y-%m-%d")))
     counts = Counter(v.kind for v in verdicts)
     for v in verdicts:
         if v.kind != "identical":
             print(f"{v.case.id} {v.kind}: {v.case.sql[:100]!r} -- {v.detail[:200]}", file=sys.stderr)
+    for case, why in skipped:
+        print(f"{case.id} not compared: {case.sql[:100]!r} -- {why}", file=sys.stderr)
     print(json.dumps({"compared": len(verdicts), "skipped": len(skipped), **{k: counts[k] for k in KINDS}}))
     if not args.no_report and not args.only:
         write_report(report(verdicts, skipped, source))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from .types import children, column_info, type_id
+from .types import carried_text, children, column_info, type_id
 
 Formatter = Callable[[object], str]
 
@@ -137,6 +137,9 @@ def formatter(t: object) -> Formatter:
         return _timestamp
     if tid == "timestamp with time zone":
         return _timestamptz
+    field = carried_text(t)
+    if field is not None:
+        return lambda v: str(v[field])  # type: ignore[index]
     if tid == "date":
         return lambda v: v.isoformat() if isinstance(v, date) else str(v)
     if tid == "time":

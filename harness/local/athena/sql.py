@@ -33,9 +33,20 @@ def parse_statement(sql: str) -> exp.Expression:
         raise QueryFailed(f"SYNTAX_ERROR: line 1:1: {e}") from None
     if not statements:
         raise QueryFailed("SYNTAX_ERROR: line 1:1: mismatched input '<EOF>'. Expecting a statement")
-    if len(statements) > 1:
-        raise QueryFailed("INVALID_INPUT: Only one sql statement is allowed. Got: " + str(len(statements)))
+    if len(statements) > 1:  # Trino's parser takes one statement and stops at the first ';'
+        raise QueryFailed(f"SYNTAX_ERROR: line {_separator(sql)}: mismatched input ';'. Expecting: <EOF>")
     return statements[0]
+
+
+def _separator(sql: str) -> str:
+    """line:column of the ';' that ends the first of several statements."""
+    tokens = sqlglot.Dialect.get_or_raise(READ).tokenize(sql)
+    for i, tok in enumerate(tokens):
+        if tok.token_type == TokenType.SEMICOLON and any(
+            t.token_type != TokenType.SEMICOLON for t in tokens[i + 1 :]
+        ):
+            return f"{tok.line}:{tok.col}"
+    return "1:1"
 
 
 def _safe_literal(text: str) -> str:
@@ -196,7 +207,7 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         path_sql = (
             path
             if not isinstance(path, exp.JSONPath)
-            else exp.Literal.string(path.sql(dialect=READ).strip("'"))
+            else exp.Literal.string(path.sql(dialect=WRITE).strip("'"))  # DuckDB spells `["a b"]` `."a b"`
         )
         return exp.Anonymous(this="__la_json_extract_scalar", expressions=[node.this, path_sql])
     if isinstance(node, exp.DataType) and node.this in (
@@ -208,9 +219,12 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def to_duckdb(node: exp.Expression, schema: dict[str, dict[str, str]] | None = None) -> str:
-    """DuckDB SQL with Trino's semantics; `schema` types the engine's views (view -> column -> type)."""
-    tree = translate.translate(node.copy(), schema)
+def to_duckdb(
+    node: exp.Expression, schema: dict[str, dict[str, str]] | None = None, result: bool = False
+) -> str:
+    """DuckDB SQL with Trino's semantics; `schema` types the engine's views (view -> column -> type);
+    `result`: the query's rows are the statement's result, rendered as Athena renders them."""
+    tree = translate.translate(node.copy(), schema, result=result)
     try:
         return tree.transform(_rewrite).sql(dialect=WRITE, unsupported_level=ErrorLevel.RAISE)
     except UnsupportedError as e:  # sqlglot would otherwise drop what DuckDB cannot say, silently

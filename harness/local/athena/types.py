@@ -150,6 +150,8 @@ _SCALAR_ATHENA = {
     "timestamp_s": ("timestamp", 3),
     "timestamp_ns": ("timestamp", 3),
     "timestamp with time zone": ("timestamp with time zone", 3),
+    "timestamp with time zone (text)": ("timestamp with time zone", 3),
+    "interval year to month (text)": ("interval year to month", 0),
     "time": ("time", 3),
     "interval": ("interval day to second", 0),
     "blob": ("varbinary", 2147483647),
@@ -158,11 +160,31 @@ _SCALAR_ATHENA = {
 }
 
 
+# Values DuckDB cannot hold as Trino types them travel as a one-field struct holding their Trino text,
+# the field's name saying the type: a timestamp with a time zone other than UTC (DuckDB's keeps no zone;
+# harness/local/athena/zoned.py), an interval year to month (DuckDB's INTERVAL mixes months and days).
+ZONED_FIELD = "__la_tstz"
+YEAR_MONTH_FIELD = "__la_iym"
+TEXT_CARRIERS = {
+    ZONED_FIELD: "timestamp with time zone (text)",
+    YEAR_MONTH_FIELD: "interval year to month (text)",
+}
+
+
+def carried_text(t: object) -> str | None:
+    """The field of a text-carrying struct type (TEXT_CARRIERS), else None."""
+    if str(getattr(t, "id", "")).lower() != "struct":
+        return None
+    names = [name for name, _ in children(t)]
+    return names[0] if len(names) == 1 and names[0] in TEXT_CARRIERS else None
+
+
 def type_id(t: object) -> str:
     tid = str(getattr(t, "id", str(t))).lower()
     if tid == "varchar" and str(t).upper() == "JSON":
         return "json"
-    return tid
+    field = carried_text(t)
+    return TEXT_CARRIERS[field] if field else tid
 
 
 def children(t: object) -> list[tuple[str, object]]:

@@ -2,7 +2,8 @@
 
 Each gap is one module here and one row in docs/emulator-gaps.md. A module offers `apply()` (patches
 moto's models or responses) and/or `wrap(app)` (WSGI middleware in front of moto's server). Both act
-only in the local AWS process, never in in-process unit tests.
+only in a local AWS server process (`harness.local.aws`, the fidelity runner), never in in-process
+unit tests; applying them twice in one process is a no-op.
 """
 
 from __future__ import annotations
@@ -30,13 +31,19 @@ def _modules() -> list[Any]:
     return [importlib.import_module(f"harness.local.emulator.{name}") for name in GAPS]
 
 
+_applied: list[str] = []
+
+
 def apply_all() -> list[str]:
-    applied = []
+    """Patches moto once per process (a second call, e.g. a second in-process server, is a no-op)."""
+    if _applied:
+        return list(_applied)
+    applied = _applied
     for module in _modules():
         if hasattr(module, "apply"):
             module.apply()
             applied.append(module.__name__)
-    return applied
+    return list(applied)
 
 
 def wrap_all(app: Any) -> Any:

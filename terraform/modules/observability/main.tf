@@ -56,3 +56,22 @@ resource "aws_cloudwatch_metric_alarm" "athena_failures" {
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
 }
+
+# An archive hour that failed every attempt of a run (truncated file, 5xx mid-stream past the retries): the
+# hour stays not-done and the next run retries it, but an hour that keeps failing needs a person.
+resource "aws_cloudwatch_metric_alarm" "archive_failed_hours" {
+  alarm_name          = "${var.name_prefix}-archive-failed-hours"
+  alarm_description   = "GH Archive hours failed to load in the last runs (see docs/runbook.md)."
+  namespace           = var.metrics_namespace
+  metric_name         = "ArchiveHoursFailed"
+  dimensions          = { Environment = var.env }
+  statistic           = "Sum"
+  period              = 3600
+  evaluation_periods  = 3
+  datapoints_to_alarm = 2
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}

@@ -24,12 +24,12 @@ variable "log_retention_days" {
 }
 
 variable "function_names" {
-  description = "Lambda function names by role (ingest, silver, gold)."
+  description = "Lambda function names by role (ingest, silver, gold, archive)."
   type        = map(string)
 
   validation {
-    condition     = alltrue([for k in ["ingest", "silver", "gold"] : contains(keys(var.function_names), k)])
-    error_message = "function_names must name the ingest, silver and gold functions."
+    condition     = alltrue([for k in ["ingest", "silver", "gold", "archive"] : contains(keys(var.function_names), k)])
+    error_message = "function_names must name the ingest, silver, gold and archive functions."
   }
 }
 

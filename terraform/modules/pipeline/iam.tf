@@ -36,9 +36,10 @@ resource "aws_iam_role_policy" "function" {
   name = "${each.value.name}-least-privilege"
   role = aws_iam_role.function[each.key].id
   policy = {
-    ingest = data.aws_iam_policy_document.ingest.json
-    silver = data.aws_iam_policy_document.silver.json
-    gold   = data.aws_iam_policy_document.gold.json
+    ingest  = data.aws_iam_policy_document.ingest.json
+    silver  = data.aws_iam_policy_document.silver.json
+    gold    = data.aws_iam_policy_document.gold.json
+    archive = data.aws_iam_policy_document.archive.json
   }[each.key]
 }
 
@@ -126,6 +127,40 @@ data "aws_iam_policy_document" "ingest" {
       sid       = "GitHubTokenSecret"
       actions   = ["secretsmanager:GetSecretValue"]
       resources = [var.github.token_secret_arn]
+    }
+  }
+}
+
+# The archive function writes only objects named archive-* in Bronze and quarantine (the live ingest's objects
+# are out of its reach) and its own per-hour state; it reads and deletes only what it may write (a failed
+# attempt's parts are removed before the hour is retried).
+data "aws_iam_policy_document" "archive" {
+  source_policy_documents = [data.aws_iam_policy_document.common["archive"].json]
+
+  statement {
+    sid     = "WriteArchiveBronzeAndQuarantine"
+    actions = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
+    resources = [
+      "${var.buckets["raw"].arn}/github/events/ingest_dt=*/archive-*",
+      "${var.buckets["raw"].arn}/github/quarantine/ingest_dt=*/archive-*",
+    ]
+  }
+
+  statement {
+    sid       = "ArchiveHourState"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${var.buckets["raw"].arn}/_state/archive/*"]
+  }
+
+  # Without ListBucket a missing state object reads as AccessDenied instead of NoSuchKey.
+  statement {
+    sid       = "ListOwnPrefixes"
+    actions   = ["s3:ListBucket"]
+    resources = [var.buckets["raw"].arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["_state/archive/*", "github/events/*", "github/quarantine/*"]
     }
   }
 }

@@ -23,6 +23,12 @@ locals {
       ATHENA_WORKGROUP = var.athena.workgroup
       GLUE_DATABASE    = var.glue_database
     })
+    archive = merge(local.common_env, {
+      RAW_BUCKET             = var.buckets["raw"].name
+      ARCHIVE_BASE_URL       = var.archive.base_url
+      ARCHIVE_LAG_HOURS      = tostring(var.archive.lag_hours)
+      ARCHIVE_LOOKBACK_HOURS = tostring(var.archive.lookback_hours)
+    })
   }
 }
 
@@ -46,7 +52,8 @@ resource "aws_lambda_function" "this" {
   memory_size      = each.value.memory_size
   # Environment variables at rest under the lake key, not Lambda's AWS-managed one.
   kms_key_arn = var.kms_key_arn
-  # The ingest handler tolerates overlapping polls; the transforms' dedupe is not transactional.
+  # The ingest handler tolerates overlapping polls; the transforms' dedupe is not transactional; the archive
+  # runs one at a time.
   reserved_concurrent_executions = each.value.reserved_concurrency
   architectures                  = ["arm64"]
 

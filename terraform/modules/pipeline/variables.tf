@@ -14,7 +14,7 @@ variable "name_prefix" {
 }
 
 variable "functions" {
-  description = "The pipeline's functions by role (ingest, silver, gold): name, schedule, timeout, reserved concurrency (-1: unreserved) and memory."
+  description = "The pipeline's functions by role (ingest, silver, gold, archive): name, schedule, timeout, reserved concurrency (-1: unreserved) and memory."
   type = map(object({
     name                 = string
     schedule             = string
@@ -24,8 +24,8 @@ variable "functions" {
   }))
 
   validation {
-    condition     = toset(keys(var.functions)) == toset(["ingest", "silver", "gold"])
-    error_message = "functions must have exactly the roles ingest, silver and gold (each role's handler is <role>.handler)."
+    condition     = toset(keys(var.functions)) == toset(["ingest", "silver", "gold", "archive"])
+    error_message = "functions must have exactly the roles ingest, silver, gold and archive (each role's handler is <role>.handler)."
   }
   validation {
     condition     = alltrue([for f in values(var.functions) : f.timeout >= 1 && f.timeout <= 900])
@@ -62,7 +62,7 @@ variable "account_id" {
 }
 
 variable "artifacts_dir" {
-  description = "Directory holding ingest.zip, silver.zip and gold.zip."
+  description = "Directory holding <role>.zip for every function role (ingest, silver, gold, archive)."
   type        = string
 }
 
@@ -149,5 +149,27 @@ variable "github" {
   validation {
     condition     = var.github.token_secret_arn == "" || can(regex("^arn:aws[a-z-]*:secretsmanager:", var.github.token_secret_arn))
     error_message = "github.token_secret_arn must be a Secrets Manager secret ARN."
+  }
+}
+
+variable "archive" {
+  description = "GH Archive the archive function loads: base URL (no trailing slash), publication lag and re-check window, in hours."
+  type = object({
+    base_url       = string
+    lag_hours      = number
+    lookback_hours = number
+  })
+
+  validation {
+    condition     = can(regex("^https?://[^\\s]+[^/]$", var.archive.base_url))
+    error_message = "archive.base_url must be an http(s) URL without a trailing slash."
+  }
+  validation {
+    condition     = var.archive.lag_hours >= 0 && floor(var.archive.lag_hours) == var.archive.lag_hours
+    error_message = "archive.lag_hours must be a whole number of hours, 0 or more."
+  }
+  validation {
+    condition     = var.archive.lookback_hours >= 1 && floor(var.archive.lookback_hours) == var.archive.lookback_hours
+    error_message = "archive.lookback_hours must be a whole number of hours, 1 or more."
   }
 }

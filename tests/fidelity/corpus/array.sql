@@ -34,3 +34,6 @@ SELECT cardinality(array_agg(x)) FROM (VALUES 1, NULL) AS t(x);
 SELECT ngrams(ARRAY['a', 'b', 'c'], 2);
 SELECT combinations(ARRAY[1, 2, 3], 2);
 SELECT trim_array(ARRAY[1, 2, 3], 1);
+-- array_sort with a comparator: stable; out-of-range results
+SELECT array_sort(ARRAY['bb', 'a', 'ccc', 'dd'], (x, y) -> IF(length(x) < length(y), -1, IF(length(x) = length(y), 0, 1)));
+SELECT array_sort(ARRAY[1, 2], (a, b) -> 2);

@@ -31,3 +31,12 @@ SELECT TRY(CAST('x' AS integer)), TRY(1 / 0), TRY(ARRAY[1][3]);
 SELECT CAST(-0.0e0 AS varchar);
 SELECT typeof(1), typeof(1.5), typeof('a');
 SELECT CAST(1e0 AS varchar) || 'x';
+-- Casts of text as Java parses it, TRY_CAST of arrays, typeof, TRY
+SELECT CAST(' 1' AS integer), CAST('+1' AS integer), TRY_CAST('1.5' AS integer), TRY_CAST('1e0' AS bigint);
+SELECT CAST('1.5' AS integer);
+SELECT TRY_CAST('1.55' AS decimal(3,1)), TRY_CAST(' 1.5' AS decimal(3,1)), TRY_CAST('nan' AS double), TRY_CAST('1d' AS double);
+SELECT TRY_CAST(ARRAY['1', NULL, ' 2'] AS array(integer)), TRY_CAST(ARRAY['1.5'] AS array(bigint));
+SELECT typeof(CAST('a' AS varchar(3))), typeof(CAST(1 AS decimal(10))), typeof(TIMESTAMP '2024-01-01 00:00:00'), typeof(NULL);
+SELECT TRY(CAST('x' AS integer) + 1), TRY(split_part('a', ',', 0)), TRY(CAST(1e10 AS integer));
+SELECT CAST('-1' AS tinyint), TRY_CAST('1 2' AS integer), TRY_CAST('+-1' AS integer), TRY_CAST('1.' AS double), TRY_CAST('.5' AS double), TRY_CAST('+.5e-1' AS double), TRY_CAST('1e' AS double);
+SELECT TRY_CAST('1.' AS decimal(3,1)), TRY_CAST('.5' AS decimal(3,1)), TRY_CAST('+1.5' AS decimal(3,1)), TRY_CAST('-1.55' AS decimal(3,1));

@@ -50,3 +50,8 @@ SELECT DATE '2024-03-01' - DATE '2024-02-01';
 SELECT INTERVAL '3' DAY, INTERVAL '2' MONTH;
 SELECT date_trunc('month', CAST('2024-03-15' AS date)) = DATE '2024-03-01';
 SELECT max(d), min(d) FROM (VALUES DATE '2024-03-01', DATE '2024-01-05') AS t(d);
+-- Offsets kept, interval year to month, to_iso8601's digits
+SELECT from_iso8601_timestamp('2026-11-02T03:04:05.123+05:30'), from_iso8601_timestamp('2026-11-02T03:04:05-0800'), from_iso8601_timestamp('2026-11-02T03:04:05Z');
+SELECT INTERVAL '14' MONTH, INTERVAL '-3' MONTH, INTERVAL '1-2' YEAR TO MONTH;
+SELECT to_iso8601(TIMESTAMP '2024-03-01 10:00:00.12'), to_iso8601(CAST('2024-03-01 10:00:00' AS timestamp)), to_iso8601(TIMESTAMP '2024-03-01 10:00:00 +05:30');
+SELECT from_iso8601_timestamp('2026-11-02T03:04:05-00:00'), from_iso8601_timestamp('2026-11-02T03:04:05+0000'), from_iso8601_timestamp('2026-11-02T03:04:05.5-03');

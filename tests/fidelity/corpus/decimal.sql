@@ -23,3 +23,6 @@ SELECT CAST(1 AS decimal(5,2)) = 1.00, CAST(1 AS decimal(5,2)) < 1.5e0;
 SELECT x FROM (VALUES 0.33, 1.5) AS t(x) ORDER BY x;
 SELECT avg(x) OVER (ORDER BY x) FROM (VALUES CAST(1.67 AS decimal(10,2)), CAST(1.68 AS decimal(10,2))) AS t(x) ORDER BY 1;
 SELECT CAST(123.456 AS decimal(38,3)) / CAST(7 AS decimal(38,0));
+-- Decimal modulus
+SELECT mod(-7.5, 2), CAST(1.55 AS decimal(5,2)) % 0.4, 5 % 2.5, mod(12345678901234567890.5, 3);
+SELECT mod(CAST(7 AS decimal(3,0)), 0);

@@ -25,3 +25,11 @@ SELECT json_query('{"a":[1,2]}', 'lax $.a');
 SELECT json_exists('{"a":1}', 'lax $.a');
 SELECT json_extract_scalar('{"a":[1,2,3]}', '$.a[*]');
 SELECT json_extract_scalar('{"a":1E2}', '$.a');
+-- JSON literals: canonical printing, numbers as written, duplicate keys, SQL/JSON lax paths
+SELECT json_format(json_parse('{"a":1.50,"b":1E2,"c":-0.0,"d":12345678901234567890,"e":0.1,"f":1e-7}'));
+SELECT json_format(json_parse('{"b":{"z":1,"y":2},"a":null,"B":true}'));
+SELECT json_extract_scalar('{"a":-1.5e+3}', '$.a'), json_extract_scalar('{"a":0.10}', '$.a'), json_extract_scalar('{"a":1.50,"a":2.5}', '$.a');
+SELECT CAST(json_parse('"b"') AS varchar), CAST(json_parse('1.50') AS varchar), CAST(json_parse('null') AS varchar);
+SELECT json_value('[{"a":1},{"a":2}]', 'lax $.a'), json_exists('[{"a":1}]', 'lax $.a'), json_query('{"a":{"z":1,"b":2}}', 'lax $.a');
+SELECT json_parse('{"a":1,"a":2}'), json_query('{"a":"x"}', 'lax $.a');
+SELECT json_format(json_parse('["\b\t\f\r\u007f\u001f", "😀", {"😀":1, "\uffff":2, "z":3}]'));

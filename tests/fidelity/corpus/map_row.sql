@@ -19,3 +19,5 @@ SELECT ROW(1, 2) = ROW(1, 2);
 SELECT MAP(ARRAY[1], ARRAY[NULL]);
 SELECT multimap_agg(k, v) FROM (VALUES ('a', 1), ('a', 2)) AS t(k, v);
 SELECT histogram(x) FROM (VALUES 'a', 'b', 'a') AS t(x);
+-- map_entries with a NULL value
+SELECT map_entries(MAP(ARRAY['a', 'b'], ARRAY[1, NULL]));

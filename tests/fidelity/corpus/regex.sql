@@ -15,3 +15,5 @@ SELECT regexp_replace('aaa', 'a*', 'X');
 SELECT regexp_like('a.c', 'a\.c'), regexp_like('abc', 'a\.c');
 SELECT regexp_extract('foo', '(x)?foo', 1);
 SELECT regexp_like('abc', '[');
+-- Empty matches and groups that took no part
+SELECT regexp_replace('abc', 'x*', '-'), regexp_replace('ab', 'b*', '[$0]'), regexp_extract('ab', '(a)(x)?', 2);

@@ -35,3 +35,11 @@ SELECT to_hex(to_utf8('ab')), from_hex('6162');
 SELECT md5(to_utf8('abc'));
 SELECT to_hex(sha256(to_utf8('abc')));
 SELECT upper('straße'), lower('İ');
+-- strpos occurrences, split limits, soundex, NULL concatenation, case mapping
+SELECT strpos('aaaa', 'aa', 2), strpos('aaaa', 'aa', -1), strpos('abc', '', 2);
+SELECT strpos('abc', 'b', 0);
+SELECT split('a,b,c', ',', 1), split('a,,', ',', 2), split('', ',', 2);
+SELECT soundex('Tymczak'), soundex('Ashcraft'), soundex('O''Hara'), soundex('Pfister'), soundex('HW'), soundex('');
+SELECT NULL || 'a', concat('a', 'b', NULL), concat(NULL, 'a');
+SELECT upper('ẞ'), lower('ẞ'), upper('ǅ');
+SELECT split('abcabc', 'bc', 2), strpos('ababab', 'aba', 2);

@@ -12,3 +12,7 @@ SELECT url_extract_parameter('http://x.com/?a=1&a=2', 'a');
 SELECT url_encode('a b/c?d=é');
 SELECT url_decode('a%20b+c');
 SELECT url_extract_host(NULL), url_extract_port('http://x.com:99999/');
+-- java.net.URLEncoder / URLDecoder
+SELECT url_encode('~*-_.!''()@:'), url_decode('%e2%82%ac'), url_decode('a+%2B');
+SELECT url_decode('%zz');
+SELECT url_decode('100%');

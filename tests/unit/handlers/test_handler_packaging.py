@@ -37,7 +37,7 @@ def test_the_import_check_can_fail(tmp_path):
 
 
 def test_each_function_module_has_a_handler():
-    for name in ("ingest", "silver", "gold"):
+    for name in ("ingest", "archive", "silver", "gold"):
         tree = ast.parse((HANDLERS / f"{name}.py").read_text())
         handler = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "handler")
         assert [a.arg for a in handler.args.args] == ["event", "context"]

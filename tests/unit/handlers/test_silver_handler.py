@@ -121,6 +121,51 @@ def test_any_sequence_of_ingests_and_runs_keeps_one_row_per_id(aws, api):
     assert_one_row_per_id(athena)
 
 
+def _bronze_object(aws, day: str, name: str, events, ingested_at: str, source: str) -> None:
+    lines = "".join(json.dumps({**e, "ingested_at": ingested_at, "source": source}) + "\n" for e in events)
+    aws["s3"].put_object(
+        Bucket=RAW,
+        Key=f"github/events/ingest_dt={day}/{name}.jsonl.gz",
+        Body=__import__("gzip").compress(lines.encode()),
+    )
+
+
+def test_live_and_archive_copies_of_an_event_make_one_row_on_the_day_of_the_earliest_copy(aws):
+    """The two sources overlap by design: the live poll files an event of 23:xx under the next day, the
+    archive under its hour's day, in either order."""
+    live_url, archive_url = (
+        "https://api.github.com/events",
+        "https://data.gharchive.org/2025-11-20-23.json.gz",
+    )
+    hour = make_events(30, start_id=70_000)
+    athena = fake_athena(aws)
+    deps = silver_deps(aws, athena)
+    # Live first: 10 of them polled after midnight (filed 11-21) and Silver'd; then the archive files the
+    # whole hour under 11-20. The 10 stay on 11-21, the other 20 land on 11-20.
+    _bronze_object(aws, "2025-11-21", "live-1", hour[:10], "2025-11-21T00:10:00.000Z", live_url)
+    silver.run({"ingest_dts": ["2025-11-21"]}, deps)
+    _bronze_object(
+        aws, "2025-11-20", "archive-2025-11-20-23-a-00000", hour, "2025-11-21T01:05:00.000Z", archive_url
+    )
+    silver.run({"from_dt": "2025-11-20", "to_dt": "2025-11-21"}, deps)
+    days = Counter(r["ingest_dt"] for r in athena.rows("github_events_silver"))
+    assert days == {"2025-11-21": 10, "2025-11-20": 20}
+    # Archive first, in one window with a later live copy: the earlier ingested_at wins, whatever the day.
+    later = make_events(5, start_id=80_000)
+    _bronze_object(
+        aws, "2025-11-22", "archive-2025-11-22-23-b-00000", later, "2025-11-23T01:05:00.000Z", archive_url
+    )
+    _bronze_object(aws, "2025-11-23", "live-2", later, "2025-11-23T02:00:00.000Z", live_url)
+    silver.run({"from_dt": "2025-11-22", "to_dt": "2025-11-23"}, deps)
+    rows = {r["event_id"]: r["ingest_dt"] for r in athena.rows("github_events_silver")}
+    assert {rows[e["id"]] for e in later} == {"2025-11-22"}
+    assert len(rows) == 35
+    assert_one_row_per_id(athena)
+    # Re-running any window changes nothing.
+    silver.run({"from_dt": "2025-11-20", "to_dt": "2025-11-23"}, deps)
+    assert len(silver_ids(athena)) == 35
+
+
 def test_invalid_events_never_reach_silver(aws, api):
     valid = load_events()[:4]
     ingest_into_bronze(aws, api, valid + [e for e, _ in invalid_events()], "2025-11-20")

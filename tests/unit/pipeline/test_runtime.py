@@ -95,3 +95,81 @@ def test_code_found_by_hash_only(tmp_path: Path) -> None:
         find_code(sha256_b64(code), "https://awslambda-us-east-1-tasks.s3.amazonaws.com/x", [tmp_path])
     (tmp_path / "fn.zip").write_bytes(code)
     assert find_code(sha256_b64(code), None, [tmp_path]) == code
+
+
+WARM_HANDLER = """
+import os, sys, time
+served = 0
+def handler(event, context):
+    global served
+    served += 1
+    print("log line of", event["n"])
+    print("to stderr too", file=sys.stderr)
+    if event.get("sleep"):
+        time.sleep(event["sleep"])
+    if event.get("exit"):
+        os._exit(3)
+    return {"served": served, "pid": os.getpid(), "request": context.aws_request_id,
+            "stream": context.log_stream_name}
+"""
+
+
+def test_an_environment_stays_warm_for_the_next_invocation(runtime: LambdaRuntime) -> None:
+    fn = function(make_zip(WARM_HANDLER))
+    first, second = (runtime.invoke(fn, {"n": n}) for n in (1, 2))
+    assert first.ok and second.ok, first.logs + second.logs
+    assert (first.result["served"], second.result["served"]) == (1, 2)  # module state kept: warm
+    assert first.result["pid"] == second.result["pid"] and runtime.started_environments == 1
+    assert first.result["request"] != second.result["request"]
+    assert first.result["stream"] == second.result["stream"]  # one environment, one log stream
+    # Each invocation's logs are its own.
+    assert "log line of 1" in first.logs and "to stderr too" in first.logs and "of 2" not in first.logs
+    assert "log line of 2" in second.logs and "of 1" not in second.logs
+
+
+def test_without_warm_environments_every_invocation_is_a_cold_start(tmp_path: Path) -> None:
+    rt = LambdaRuntime(work_dir=tmp_path, warm=False)
+    fn = function(make_zip(WARM_HANDLER))
+    try:
+        results = [rt.invoke(fn, {"n": n}).result for n in (1, 2)]
+    finally:
+        rt.close()
+    assert [r["served"] for r in results] == [1, 1] and results[0]["pid"] != results[1]["pid"]
+    assert rt.started_environments == 2
+
+
+def test_concurrent_invocations_get_an_environment_each(runtime: LambdaRuntime) -> None:
+    import threading
+
+    fn = function(make_zip(WARM_HANDLER))
+    out: list = []
+    threads = [
+        threading.Thread(target=lambda: out.append(runtime.invoke(fn, {"n": 0, "sleep": 1}))) for _ in "ab"
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(i.ok for i in out) and out[0].result["pid"] != out[1].result["pid"]
+    assert runtime.started_environments == 2
+
+
+def test_a_timed_out_or_exited_environment_is_discarded(runtime: LambdaRuntime) -> None:
+    fn = function(make_zip(WARM_HANDLER), timeout=1)
+    runtime.timeout_override = 0.5
+    assert runtime.invoke(fn, {"n": 1}).result["served"] == 1
+    timed_out = runtime.invoke(fn, {"n": 2, "sleep": 30})
+    assert timed_out.timed_out and "log line of 2" in timed_out.logs
+    assert runtime.invoke(fn, {"n": 3}).result["served"] == 1  # a new environment: cold again
+    exited = runtime.invoke(fn, {"n": 4, "exit": True})
+    assert not exited.ok and exited.error_type == "Runtime.ExitError" and "log line of 4" in exited.logs
+    assert runtime.invoke(fn, {"n": 5}).result["served"] == 1
+    assert runtime.started_environments == 3
+
+
+def test_a_redeployed_configuration_gets_new_environments(runtime: LambdaRuntime) -> None:
+    fn = function(make_zip(WARM_HANDLER))
+    assert runtime.invoke(fn, {"n": 1}).result["served"] == 1
+    fn.environment = {"MY_VAR": "changed"}
+    assert runtime.invoke(fn, {"n": 2}).result["served"] == 1
+    assert runtime.started_environments == 2

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from harness.pipeline.schedule import ScheduleError, ScheduleExpression, pinning_fields
+from harness.pipeline.schedule import ScheduleError, ScheduleExpression, archive_due_hours, pinning_fields
 
 
 def t(s: str) -> datetime:
@@ -69,3 +69,24 @@ def test_pins_follow_the_simulated_time() -> None:
         "to_dt": "2025-03-14",
     }
     assert pinning_fields("gold", t("2025-03-14T01:30:00")) == {"ingest_dt": "2025-03-13"}
+    # A run that fires the archive reaches back as far as the archive writes.
+    assert pinning_fields("silver", t("2025-03-14T01:15:00"), silver_reach=timedelta(hours=5)) == {
+        "from_dt": "2025-03-13",
+        "to_dt": "2025-03-14",
+    }
+    with pytest.raises(ScheduleError, match="archive_due_hours"):
+        pinning_fields("archive", at)
+
+
+def test_archive_firing_asks_for_the_hours_a_scheduled_run_would_load() -> None:
+    # Hour H is due at H+1h+lag: at 12:05 with a lag of 1 h the newest due hour is 10:00.
+    assert archive_due_hours(t("2025-03-14T12:05:00"), 1, 3) == [
+        "2025-03-14T08",
+        "2025-03-14T09",
+        "2025-03-14T10",
+    ]
+    # Just after midnight the window reaches into the previous day.
+    assert archive_due_hours(t("2025-03-15T00:05:00"), 0, 2) == ["2025-03-14T22", "2025-03-14T23"]
+    assert archive_due_hours(t("2025-03-15T01:00:00"), 0, 1) == ["2025-03-15T00"]  # due exactly now
+    with pytest.raises(ScheduleError):
+        archive_due_hours(t("2025-03-15T01:00:00"), 0, 0)

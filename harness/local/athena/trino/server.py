@@ -18,6 +18,7 @@ import contextlib
 import ctypes
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -32,7 +33,7 @@ from pathlib import Path
 
 from harness.paths import work_dir
 
-from . import install
+from . import aot, install
 
 CATALOG = "awsdatacatalog"
 # ~20 s on a quiet 2-core machine; minutes when other JVMs and test runs share it.
@@ -44,9 +45,18 @@ class TrinoSettings:
     """Memory sized for a 2-core / 24 GiB machine shared with the tests: one Trino takes at most ~3 GiB."""
 
     heap: str = os.environ.get("LAKEHOUSE_TRINO_HEAP", "2G")
-    query_max_memory: str = "1GB"
     # Athena's own limit on partitions one INSERT/CTAS may write (HIVE_TOO_MANY_OPEN_PARTITIONS).
     max_partitions_per_writer: int = 100
+
+    @property
+    def query_max_memory(self) -> str:
+        """Half the heap (1GB at the default 2G): a bigger heap lets bigger queries run, as it does on
+        a Trino worker; the other half is the JVM's headroom."""
+        match = re.fullmatch(r"(\d+)([gGmM])", self.heap)
+        if not match:
+            raise TrinoStartError(f"LAKEHOUSE_TRINO_HEAP must look like 2G or 1536M, got {self.heap!r}")
+        megabytes = int(match.group(1)) * (1024 if match.group(2) in "gG" else 1)
+        return f"{megabytes // 2}MB"
 
 
 class TrinoStartError(RuntimeError):
@@ -75,6 +85,7 @@ class TrinoServer:
         port: int = 0,
         name: str | None = None,
         settings: TrinoSettings | None = None,
+        aot_record: Path | None = None,
     ):
         self.aws_endpoint = aws_endpoint.rstrip("/")
         self.region = region
@@ -83,6 +94,7 @@ class TrinoServer:
         self.requested_port = port
         self.port = 0
         self.settings = settings or TrinoSettings()
+        self.aot_record = aot_record  # record the JVM's class cache here instead of using one (aot.train)
         self.dir = work_dir() / "trino" / (name or f"trino-{os.getpid()}-{uuid.uuid4().hex[:6]}")
         self.proc: subprocess.Popen[bytes] | None = None
         self.restarts = 0
@@ -175,6 +187,12 @@ class TrinoServer:
             "-Duser.timezone=UTC",  # Athena runs in UTC
         ]
 
+    def _aot_options(self, java: install.Java) -> list[str]:
+        """Start from the recorded class cache when there is one (aot.py); record one when asked to."""
+        if self.aot_record is not None:
+            return [f"-XX:AOTCacheOutput={self.aot_record}"]
+        return aot.options(java, self._jvm_options())
+
     # --- lifecycle -----------------------------------------------------------------------------------
 
     def start(self) -> TrinoServer:
@@ -190,6 +208,7 @@ class TrinoServer:
         cmd = [
             str(java.binary),
             *self._jvm_options(),
+            *self._aot_options(java),
             "-cp",
             str(home / "lib" / "*"),
             f"-Dconfig={self.dir / 'etc' / 'config.properties'}",

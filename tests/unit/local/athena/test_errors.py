@@ -20,6 +20,8 @@ FAILURES = [
     ),
     ("unknown function", "SELECT frobnicate(1)", "FUNCTION_NOT_FOUND: line 1:8: Function 'frobnicate'"),
     ("type mismatch", "SELECT event_id + 1 FROM github_events_silver", "TYPE_MISMATCH"),
+    ("no function takes these arguments", "SELECT substr(1, 2)", "FUNCTION_NOT_FOUND: line 1:1: Unexpected"),
+    ("arrays of different types", "SELECT ARRAY[1, 2] || ARRAY['a']", "FUNCTION_NOT_FOUND"),
     ("bad cast", "SELECT CAST('x' AS integer)", "INVALID_CAST_ARGUMENT"),
     (
         "insert type mismatch",
@@ -38,7 +40,7 @@ FAILURES = [
         "INVALID_FUNCTION_ARGUMENT: Invalid JSON path",
     ),
     ("unsupported statement", "ALTER TABLE github_events_silver RENAME TO x", "NOT_SUPPORTED"),
-    ("two statements", "SELECT 1; SELECT 2", "Only one sql statement"),
+    ("two statements", "SELECT 1; SELECT 2", "SYNTAX_ERROR: line 1:9: mismatched input ';'"),
 ]
 
 

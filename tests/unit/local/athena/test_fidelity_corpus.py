@@ -94,3 +94,11 @@ def test_corpus_files_parse_into_statements(tmp_path: pytest.TempPathFactory) ->
     path.write_text("SELECT 1")
     with pytest.raises(ValueError, match="no terminating"):
         fidelity.load_corpus(tmp_path)  # type: ignore[arg-type]
+
+
+def test_recorded_answers_name_the_day_they_were_recorded() -> None:
+    live = "Trino 476 behind the local Athena (its Trino engine, live)"
+    assert fidelity.recorded_source(live, "2026-11-30").endswith("(its Trino engine, recorded 2026-11-30)")
+    assert fidelity.recorded_source("Trino 476 over its REST protocol (live)", "2026-11-30").endswith(
+        "(recorded 2026-11-30)"
+    )
