@@ -17,7 +17,7 @@ LAKEHOUSE_ATHENA_ENGINE ?= trino
 export LAKEHOUSE_ATHENA_ENGINE
 TRINO_DEP := $(if $(filter trino,$(LAKEHOUSE_ATHENA_ENGINE)),trino)
 
-.PHONY: help venv compliance-venv tools trino zips lint fmt test unit verify compliance clean lock smoke drift fidelity
+.PHONY: help venv compliance-venv tools trino zips lint fmt test unit slow verify compliance clean lock smoke drift fidelity
 
 help: ## list targets
 	@grep -E '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -60,11 +60,16 @@ fmt: venv tools ## format Python and HCL in place
 	@$(VENV)/bin/ruff format .
 	@$$($(PY) -m harness.iac.toolchain env | sed -n 's/^TF_BIN=//p') fmt -recursive terraform
 
-test: venv compliance-venv tools $(TRINO_DEP) ## the full test suite (what .ci/run runs)
+test: venv compliance-venv tools $(TRINO_DEP) ## the full test suite, every tier (what .ci/run runs)
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
-unit: venv ## the fast unit suite only
-	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+# The unit tier is tests/unit without the slow tier (marker `slow`: a JVM start or a long scenario);
+# `make test` and `make verify` run both.
+unit: venv ## the fast unit tier only (tests/unit without the slow tier)
+	@$(PY) -m pytest tests/unit -m "not slow" $(PYTEST_ARGS)
+
+slow: venv $(TRINO_DEP) ## the slow tier of tests/unit: the Trino engine tests and long scenarios
+	@$(PY) -m pytest tests/unit -m slow $(PYTEST_ARGS)
 
 fidelity: venv ## the Athena SQL corpus on the local Athena against Trino; writes docs/fidelity.md
 	@$(PY) -m harness.local.athena.fidelity $(if $(TRINO_ENGINE),--trino-engine $(if $(RECORD),--record),$(if $(TRINO_URL),--trino $(TRINO_URL) $(if $(RECORD),--record)))

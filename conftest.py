@@ -22,3 +22,10 @@ def repo_root() -> Path:
 def worker_id_suffix(request: pytest.FixtureRequest) -> str:
     """'gw0', 'gw1', ... under xdist, 'main' otherwise: keeps per-worker resources apart."""
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Every Trino test is in the slow tier: a JVM start (~20 s quiet, minutes under load) is never a unit
+    test's cost, so `make unit` (-m "not slow") leaves them to `make slow`, `make test` and `make verify`."""
+    if item.get_closest_marker("trino") and not item.get_closest_marker("slow"):
+        item.add_marker(pytest.mark.slow)

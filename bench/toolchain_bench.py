@@ -44,7 +44,9 @@ def main() -> int:
     warm = [timed([py, "-m", "harness.iac.toolchain", "ensure"]) for _ in range(args.runs)]
     make_warm = [timed(["make", "--no-print-directory", "tools"]) for _ in range(args.runs)]
     unit = [
-        timed([py, "-m", "pytest", "tests/unit", "-n", "auto", "-q", "-p", "no:cacheprovider"])
+        timed(
+            [py, "-m", "pytest", "tests/unit", "-m", "not slow", "-n", "auto", "-q", "-p", "no:cacheprovider"]
+        )
         for _ in range(args.unit_runs)
     ]
     load = os.getloadavg()
@@ -54,7 +56,7 @@ def main() -> int:
     print(row("warm toolchain check (`python -m harness.iac.toolchain ensure`)", warm, "≤ 5 s"))
     print(row("`make tools` when warm (venv stamp + check)", make_warm, "≤ 5 s"))
     if unit:
-        print(row("unit suite (`pytest tests/unit -n auto`)", unit, "≤ 20 s"))
+        print(row("unit tier (`make unit`: `pytest tests/unit -m 'not slow' -n auto`)", unit, "≤ 20 s"))
     return 0
 
 

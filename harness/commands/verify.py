@@ -40,10 +40,11 @@ class PhaseResult:
 
 
 # Phases that can overlap run in lanes, each lane in order: the integration suite (the longest, and the
-# one whose time is mostly waiting on subprocesses) beside everything else.
+# one whose time is mostly waiting on subprocesses) beside everything else. The unit tier comes right
+# after lint so its verdict is early; the slow tier of tests/unit (a Trino start, long scenarios) last.
 LANES: tuple[tuple[str, ...], ...] = (
     ("integration",),
-    ("lint", "validate", "plans", "compliance", "unit"),
+    ("lint", "unit", "validate", "plans", "compliance", "slow"),
 )
 
 
@@ -134,9 +135,9 @@ def phase_compliance(ctx: Context) -> str:
     return "features passed: " + ", ".join(results)
 
 
-def _pytest(paths: list[str], env: dict[str, str] | None = None) -> str:
+def _pytest(args: list[str], env: dict[str, str] | None = None) -> str:
     ok, out = _run(
-        [sys.executable, "-m", "pytest", *paths, "-n", "auto", "-q", "-p", "no:cacheprovider"], env=env
+        [sys.executable, "-m", "pytest", *args, "-n", "auto", "-q", "-p", "no:cacheprovider"], env=env
     )
     last = out.splitlines()[-1] if out else ""
     if not ok:
@@ -145,7 +146,14 @@ def _pytest(paths: list[str], env: dict[str, str] | None = None) -> str:
 
 
 def phase_unit(ctx: Context) -> str:
-    return _pytest(["tests/unit"])
+    """The unit tier, as `make unit` runs it."""
+    return _pytest(["tests/unit", "-m", "not slow"])
+
+
+def phase_slow(ctx: Context) -> str:
+    """The slow tier of tests/unit (marker `slow`), as `make slow` runs it: with the unit tier, every test
+    under tests/unit."""
+    return _pytest(["tests/unit", "-m", "slow"])
 
 
 def read_counts(path: Path) -> list[dict[str, object]]:
@@ -198,6 +206,7 @@ PHASES: dict[str, Callable[[Context], str]] = {
     "plans": phase_plans,
     "compliance": phase_compliance,
     "unit": phase_unit,
+    "slow": phase_slow,
     "integration": phase_integration,
 }
 

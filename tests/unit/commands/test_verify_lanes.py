@@ -41,10 +41,27 @@ def test_lanes_overlap_keep_order_and_report_failures(recorded: dict[str, object
     assert outcome == {"lint": True, "plans": False, "unit": True, "integration": True}
     threads = recorded["threads"]
     assert threads["integration"] != threads["unit"] == threads["lint"]  # type: ignore[index]
-    assert critical in {("integration",), ("lint", "plans", "unit")}
+    assert critical in {("integration",), ("lint", "unit", "plans")}
     assert wall >= max(r.started + r.seconds for r in results) - 1e-6
 
 
 def test_a_lane_with_nothing_wanted_is_skipped(recorded: dict[str, object]) -> None:
     results, _, critical = verify.run_lanes(["lint"], verify.Context(envs=("dev",)))
     assert [r.name for r in results] == ["lint"] and critical == ("lint",)
+
+
+def test_the_unit_and_slow_phases_together_run_every_unit_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The unit tier leaves out exactly the slow tier, and verify runs that tier too (in a lane)."""
+    commands: list[list[str]] = []
+
+    def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[bool, str]:
+        commands.append(cmd)
+        return True, "1 passed"
+
+    monkeypatch.setattr(verify, "_run", run)
+    verify.phase_unit(verify.Context(envs=("dev",)))
+    verify.phase_slow(verify.Context(envs=("dev",)))
+    unit, slow = ([cmd[i + 1] for i, arg in enumerate(cmd) if arg == "-m"] for cmd in commands)
+    assert unit == ["pytest", "not slow"] and slow == ["pytest", "slow"]
+    assert all("tests/unit" in cmd for cmd in commands)
+    assert sum(lane.count("unit") + lane.count("slow") for lane in verify.LANES) == 2

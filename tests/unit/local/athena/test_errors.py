@@ -45,7 +45,8 @@ FAILURES = [
 
 
 @pytest.mark.parametrize(("case", "sql", "reason"), FAILURES, ids=[f[0] for f in FAILURES])
-def test_query_fails_like_athena(lake: Lake, case: str, sql: str, reason: str) -> None:
+def test_query_fails_like_athena(shared_lake: Lake, case: str, sql: str, reason: str) -> None:
+    lake = shared_lake  # every query here fails and writes nothing
     qe = lake.query(sql)
     status = qe["Status"]
     assert status["State"] == "FAILED", status
@@ -63,14 +64,14 @@ def test_query_fails_like_athena(lake: Lake, case: str, sql: str, reason: str) -
         (["'a'", "'b'"], "Incorrect number of parameters: expected 1 but found 2"),
     ],
 )
-def test_execution_parameters_are_literals_only(lake: Lake, params: list[str], reason: str) -> None:
-    qe = lake.query("SELECT ?", params)
+def test_execution_parameters_are_literals_only(shared_lake: Lake, params: list[str], reason: str) -> None:
+    qe = shared_lake.query("SELECT ?", params)
     assert qe["Status"]["State"] == "FAILED"
     assert reason in qe["Status"]["StateChangeReason"]
 
 
-def test_parameter_bound_as_literal_not_sql(lake: Lake) -> None:
-    assert lake.rows("SELECT ?, ?, ?", ["'it''s'", "42", "DATE '2024-01-02'"]) == [
+def test_parameter_bound_as_literal_not_sql(shared_lake: Lake) -> None:
+    assert shared_lake.rows("SELECT ?, ?, ?", ["'it''s'", "42", "DATE '2024-01-02'"]) == [
         ["it's", "42", "2024-01-02"]
     ]
 

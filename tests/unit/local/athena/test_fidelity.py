@@ -115,8 +115,8 @@ CASES: list[tuple[str, str, list[list[str | None]]]] = [
 
 
 @pytest.mark.parametrize(("construct", "sql", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_construct(lake: Lake, construct: str, sql: str, expected: list[list[str | None]]) -> None:
-    assert lake.rows(sql) == expected
+def test_construct(shared_lake: Lake, construct: str, sql: str, expected: list[list[str | None]]) -> None:
+    assert shared_lake.rows(sql) == expected
 
 
 def test_column_info_and_header_row(lake: Lake) -> None:

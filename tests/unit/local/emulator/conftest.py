@@ -1,5 +1,12 @@
 """The emulator extensions, tested where they act: a local AWS process (moto server with every extension
-applied), reached over HTTP by boto3 or by the raw request the AWS provider sends."""
+applied), reached over HTTP by boto3 or by the raw request the AWS provider sends.
+
+One local AWS process per xdist worker, shared by every module: starting one costs about a second of CPU
+and stopping it half a second of waiting, and moto's reset endpoint costs more than a restart (it rebuilds
+every backend, IAM's managed policies included). So the modules share its state instead, and each names
+its resources apart from every other module's (a bucket, queue, role or trail name used in one module is
+not used in another).
+"""
 
 from __future__ import annotations
 
@@ -12,18 +19,18 @@ from harness.targets.endpoints import Endpoints
 from harness.targets.target import Target, open_target
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def local() -> Iterator[Target]:
     with open_target("local", athena=False) as target:
         yield target
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def endpoints(local: Target) -> Endpoints:
     assert local.endpoints is not None
     return local.endpoints
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def client(local: Target) -> Callable[[str], Any]:
     return local.client
