@@ -29,9 +29,11 @@ from typing import Any
 
 import pytest
 
+from harness.commands import backfill
 from harness.fixtures import load_events, validate_event
 from harness.local.fake_archive import ArchiveFault, FakeArchive
 from harness.local.fake_github import FakeGitHub
+from harness.pipeline import invariants
 from harness.pipeline.counts import Expected, Lake, LayerCounts, record, record_key
 from harness.pipeline.runtime import Invocation
 from harness.pipeline.schedule import Firing, Pipeline, day_start
@@ -406,3 +408,40 @@ def test_a_truncated_file_is_retried_and_a_partial_hour_never_counts(
     scenario.gold(day)
     assert scenario.archive_hours_done() == {h8: 1, h9: 1, h10: 1, hour_of(day, 11): 1}
     scenario.assert_day(day)
+
+
+def test_backfill_loads_a_range_across_days_through_the_deployed_function(
+    scenario: ArchiveScenario, pipeline: Pipeline, lake: Lake
+) -> None:
+    """`lakehouse backfill`'s path after it has an environment: throttled batches of hours through the
+    deployed archive function, Silver and Gold for the days touched, the counts it prints; then the same
+    range again loads nothing twice."""
+    first_day, second_day = "2025-04-14", "2025-04-15"
+    hours = [hour_of(first_day, 22), hour_of(first_day, 23), hour_of(second_day, 0), hour_of(second_day, 1)]
+    scenario.archive.withdraw(hours[1])
+    progress: list[str] = []
+    try:
+        scenario.sync()
+        shown, facts, loaded = backfill.backfill(
+            hours, pipeline, lake, scenario.archive, batch_hours=2, progress=progress.append
+        )
+        scenario.sync()
+    finally:
+        scenario.archive.publish(hours[1])
+    done = [h for h in hours if h != hours[1]]
+    assert loaded.hours("done") == done and loaded.hours("missing") == [hours[1]]
+    assert progress[0].startswith("archive batch 1/2") and progress[1].startswith("archive batch 2/2")
+    expected = [scenario.archive.expected_events(h) for h in done]
+    assert shown["served"] == sum(e.lines for e in expected)
+    assert shown["bronze"] == shown["silver"] == shown["gold_events"] == sum(e.valid for e in expected)
+    assert shown["quarantined"] == sum(e.invalid for e in expected)
+    invariants.require(facts, where="the backfilled range")
+    for day in (first_day, second_day):
+        scenario.assert_day(day)
+    # Done hours count as done again without being read again (the archive served each file once).
+    again, _, reloaded = backfill.backfill(hours, pipeline, lake, scenario.archive, 24, lambda _: None)
+    assert reloaded.hours("done") == done and reloaded.hours("missing") == [hours[1]]
+    assert {k: again[k] for k in ("bronze", "silver", "gold_events")} == {
+        k: shown[k] for k in ("bronze", "silver", "gold_events")
+    }
+    assert scenario.archive_hours_done() == dict.fromkeys(done, 1)
