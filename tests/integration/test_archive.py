@@ -3,8 +3,10 @@
 The deployed archive function loads hours from the fake archive (tests/integration/conftest.py: 40 lines an
 hour, a few invalid; lag 1 h, lookback 3 h) while the deployed ingest polls the fake GitHub API, which
 serves some of the very events the archive publishes: the two sources overlap by design. Every scenario
-keeps to its own days and records, in landing order, each copy the fakes delivered: a live record when a
-poll served it, an archive hour's lines when the archive served that hour's file whole. Expected counts
+keeps to its own days in May 2025 (the other modules of the `deployed` group use March and April, and
+`lakehouse run` refuses a day that holds data) and records, in landing order, each copy the fakes
+delivered: a live record when a poll served it, an archive hour's lines when the archive served that
+hour's file whole. Expected counts
 come from that ledger alone, never from the pipeline:
 
 - Bronze holds every copy (at-least-once): the day's live records plus its archive hours' valid lines;
@@ -247,7 +249,7 @@ def valid_records(archive: FakeArchive, hour: str) -> list[dict[str, Any]]:
 
 
 def test_live_and_archive_overlap_within_one_day(scenario: ArchiveScenario, pipeline: Pipeline) -> None:
-    day = "2025-04-02"
+    day = "2025-05-02"
     overlap = valid_records(scenario.archive, hour_of(day, 10))[:20]
     live = live_only_events(71, 10, day)
     # The live API sees 20 of hour 10's events (and 10 the archive never has) before the archive is due.
@@ -276,7 +278,7 @@ def test_live_and_archive_overlap_within_one_day(scenario: ArchiveScenario, pipe
 def test_the_same_event_live_on_one_day_and_from_the_archive_on_another(
     scenario: ArchiveScenario, pipeline: Pipeline
 ) -> None:
-    d1, d2 = "2025-04-05", "2025-04-06"
+    d1, d2 = "2025-05-05", "2025-05-06"
     late = valid_records(scenario.archive, hour_of(d1, 23))
     early = valid_records(scenario.archive, hour_of(d1, 22))
     # Events of 23:xx on d1, first polled live just after midnight: filed under d2, Silver'd under d2 ...
@@ -301,7 +303,7 @@ def test_the_same_event_live_on_one_day_and_from_the_archive_on_another(
 def test_re_runs_and_overlapping_archive_runs_never_duplicate(
     scenario: ArchiveScenario, pipeline: Pipeline
 ) -> None:
-    day = "2025-04-08"
+    day = "2025-05-08"
     hours = [hour_of(day, h) for h in (8, 9, 10)]
     # Two invocations of the same firing at once (an async retry beside a late first try): the first holds
     # hour 08's lease while its file is slow; the second finds it running and goes on to 09 and 10.
@@ -336,7 +338,7 @@ def test_re_runs_and_overlapping_archive_runs_never_duplicate(
 
 
 def test_a_missing_hour_is_picked_up_once_published(scenario: ArchiveScenario, pipeline: Pipeline) -> None:
-    day = "2025-04-10"
+    day = "2025-05-10"
     scenario.archive.withdraw(hour_of(day, 10))
     try:
         first = scenario.archive_run(at(day, 12, 5)).raise_for_error()
@@ -377,7 +379,7 @@ def _failed_hours(deployment: Deployment, pipeline: Pipeline) -> float:
 def test_a_truncated_file_is_retried_and_a_partial_hour_never_counts(
     scenario: ArchiveScenario, pipeline: Pipeline, deployment: Deployment
 ) -> None:
-    day = "2025-04-12"
+    day = "2025-05-12"
     h8, h9, h10 = (hour_of(day, h) for h in (8, 9, 10))
     failed_before = _failed_hours(deployment, pipeline)
     # Hour 08: one damaged file, then a 503, then served whole: retried within the run. Hour 09: the
@@ -416,7 +418,7 @@ def test_backfill_loads_a_range_across_days_through_the_deployed_function(
     """`lakehouse backfill`'s path after it has an environment: throttled batches of hours through the
     deployed archive function, Silver and Gold for the days touched, the counts it prints; then the same
     range again, once its missing hour is published, reads that hour alone."""
-    first_day, second_day = "2025-04-14", "2025-04-15"
+    first_day, second_day = "2025-05-14", "2025-05-15"
     hours = [hour_of(first_day, 22), hour_of(first_day, 23), hour_of(second_day, 0), hour_of(second_day, 1)]
     scenario.archive.withdraw(hours[1])
     progress: list[str] = []
