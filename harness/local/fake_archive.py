@@ -41,11 +41,12 @@ from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 from harness.fixtures import invalid_events, load_events, validate_event
+from harness.local.loopback import LoopbackServer
 
 __all__ = [
     "ArchiveFault",
@@ -333,7 +334,10 @@ def _gzip_stream(lines: Iterable[bytes], level: int) -> Iterator[bytes]:
 # --------------------------------------------------------------------------------------------------
 # The server
 # --------------------------------------------------------------------------------------------------
-class FakeArchive:
+class FakeArchive(LoopbackServer):
+    what = "the fake archive"
+    server_version = "FakeArchive"
+
     def __init__(
         self,
         *,
@@ -345,9 +349,7 @@ class FakeArchive:
         compresslevel: int = 6,
         host: str = "127.0.0.1",
     ) -> None:
-        if not host.startswith("127.") and host != "localhost":
-            raise ValueError("the fake archive only binds to loopback")
-        self._host = host
+        super().__init__(host)
         self.directory = Path(directory) if directory is not None else None
         if self.directory is not None and not self.directory.is_dir():
             raise ValueError(f"archive directory {self.directory} does not exist or is not a folder")
@@ -356,52 +358,12 @@ class FakeArchive:
         self._lock = threading.RLock()
         self._gaps: set[datetime] = {parse_hour(h) for h in gaps}
         self._faults: deque[ArchiveFault] = deque()
-        self._stopping = threading.Event()
-        self._idle = threading.Condition()
-        self.in_flight = 0
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.reset_counters()
-
-    # lifecycle -----------------------------------------------------------------------------------
-    def start(self) -> FakeArchive:
-        if self._server is not None:
-            return self
-        self._stopping.clear()
-        self._server = ThreadingHTTPServer((self._host, 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="fake-archive", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._stopping.set()  # wakes slow/stalled handlers and stops streaming ones
-        self._server.shutdown()
-        with self._idle:
-            self._idle.wait_for(lambda: self.in_flight == 0, timeout=5)
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> FakeArchive:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:
         """The base URL (no trailing slash), as ``ARCHIVE_BASE_URL`` takes it."""
-        if self._server is None:
-            raise RuntimeError("FakeArchive is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return super().url
 
     def file_url(self, hour: str | datetime) -> str:
         return f"{self.url}/{archive_file_name(parse_hour(hour))}"
@@ -599,27 +561,3 @@ class FakeArchive:
         req.end_headers()
         req.wfile.write(body)
         req.wfile.flush()
-
-
-def _handler_for(archive: FakeArchive) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "FakeArchive"
-        sys_version = ""
-
-        def do_GET(self) -> None:
-            with archive._idle:
-                archive.in_flight += 1
-            try:
-                # The client may give up first (its timeout fired during a stall, or it stopped reading).
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    archive._respond(self)
-            finally:
-                with archive._idle:
-                    archive.in_flight -= 1
-                    archive._idle.notify_all()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # tests read the counters, not stderr
-
-    return Handler

@@ -17,7 +17,6 @@ pages, as on the real API) and an arbitrary set of records served in place of th
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import threading
@@ -25,9 +24,11 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from harness.local.loopback import LoopbackServer
 
 __all__ = ["FakeGitHub", "Fault"]
 
@@ -99,7 +100,10 @@ class Fault:
         return cls("serve_records", events=list(records), page=page)
 
 
-class FakeGitHub:
+class FakeGitHub(LoopbackServer):
+    what = "the fake GitHub API"
+    server_version = "GitHub.com"
+
     def __init__(
         self,
         events: Iterable[Any] = (),
@@ -110,63 +114,17 @@ class FakeGitHub:
         clock: Callable[[], float] = time.time,
         host: str = "127.0.0.1",
     ) -> None:
-        if not host.startswith("127.") and host != "localhost":
-            raise ValueError("the fake GitHub API only binds to loopback")
+        super().__init__(host)
         self.window = window
         self.poll_interval = poll_interval
         self.rate_limit = rate_limit
         self.clock = clock
-        self._host = host
         self._lock = threading.RLock()  # _send re-enters it
         self._feed: list[Any] = list(events)
         self._faults: deque[Fault] = deque()
         self._remaining = rate_limit
         self._reset_at = int(clock()) + 3600
-        self._stopping = threading.Event()
-        self._idle = threading.Condition()
-        self.in_flight = 0  # requests being handled right now
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.reset_counters()
-
-    # lifecycle -----------------------------------------------------------------------------------
-    def start(self) -> FakeGitHub:
-        if self._server is not None:
-            return self
-        self._stopping.clear()
-        self._server = ThreadingHTTPServer((self._host, 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="fake-github", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._stopping.set()  # wakes handlers sleeping in a slow fault
-        self._server.shutdown()
-        with self._idle:  # let handlers woken from a slow fault finish before we return
-            self._idle.wait_for(lambda: self.in_flight == 0, timeout=5)
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> FakeGitHub:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("FakeGitHub is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
 
     # state ---------------------------------------------------------------------------------------
     def load_events(self, events: Iterable[Any]) -> None:
@@ -339,27 +297,3 @@ class FakeGitHub:
             return
         req.wfile.write(body[: len(body) // 2] if truncate else body)
         req.wfile.flush()
-
-
-def _handler_for(api: FakeGitHub) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "GitHub.com"
-        sys_version = ""
-
-        def do_GET(self) -> None:
-            with api._idle:
-                api.in_flight += 1
-            try:
-                # The client may give up first (e.g. its timeout fired during a slow fault).
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    api._respond(self)
-            finally:
-                with api._idle:
-                    api.in_flight -= 1
-                    api._idle.notify_all()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # tests read the counters, not stderr
-
-    return Handler

@@ -1,0 +1,93 @@
+"""A fake HTTP service on loopback, served from a background thread (the fake GitHub API, the fake GH
+Archive): start/stop, a context manager, its URL, and a stop that lets in-flight handlers finish."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+
+
+class LoopbackServer:
+    """Subclasses answer each GET in ``_respond``; handlers sleeping in a slow fault wait on
+    ``_stopping``, which ``stop`` sets before it waits for them."""
+
+    what = "the fake service"  # for errors
+    server_version = "Fake"
+
+    def __init__(self, host: str) -> None:
+        if not host.startswith("127.") and host != "localhost":
+            raise ValueError(f"{self.what} only binds to loopback")
+        self._host = host
+        self._stopping = threading.Event()
+        self._idle = threading.Condition()
+        self.in_flight = 0  # requests being handled right now
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def _respond(self, req: BaseHTTPRequestHandler) -> None:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        self._server = ThreadingHTTPServer((self._host, 0), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name=type(self).__name__, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._stopping.set()  # wakes slow or stalled handlers and stops streaming ones
+        self._server.shutdown()
+        with self._idle:  # let those handlers finish before we return
+            self._idle.wait_for(lambda: self.in_flight == 0, timeout=5)
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The base URL, no trailing slash."""
+        if self._server is None:
+            raise RuntimeError(f"{type(self).__name__} is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+
+def _handler_for(service: LoopbackServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = service.server_version
+        sys_version = ""
+
+        def do_GET(self) -> None:
+            with service._idle:
+                service.in_flight += 1
+            try:
+                # The client may give up first (its timeout fired during a slow fault or a stall).
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    service._respond(self)
+            finally:
+                with service._idle:
+                    service.in_flight -= 1
+                    service._idle.notify_all()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # tests read the counters, not stderr
+
+    return Handler
