@@ -34,7 +34,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 from lakehouse_common import clients
-from lakehouse_common.clock import Clock, SystemClock, iso
+from lakehouse_common.clock import Clock, FixedBudget, SystemClock, iso
 from lakehouse_common.config import ArchiveConfig
 from lakehouse_common.events import validate_event
 from lakehouse_common.keys import (
@@ -151,17 +151,6 @@ class ArchiveDeps:
 def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
     start_invocation(context)
     return run(event or {}, context, ArchiveDeps.from_env())
-
-
-class FixedBudget:
-    """Stands in for the Lambda context when there is none (a local call): a fixed time budget."""
-
-    def __init__(self, clock: Clock, seconds: float) -> None:
-        self.clock = clock
-        self.deadline = clock.now() + timedelta(seconds=seconds)
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - self.clock.now()).total_seconds() * 1000))
 
 
 DEFAULT_BUDGET_SECONDS = 900.0  # the stack's archive timeout

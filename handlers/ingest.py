@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
 from lakehouse_common import clients
-from lakehouse_common.clock import Clock, SystemClock, iso
+from lakehouse_common.clock import Clock, FixedBudget, SystemClock, iso
 from lakehouse_common.config import IngestConfig
 from lakehouse_common.events import dedupe_key, validate_event
 from lakehouse_common.keys import INGEST_STATE_KEY, bronze_key, quarantine_key, validate_date
@@ -372,17 +372,6 @@ def _parse_ts(value: Any) -> datetime | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-
-
-class FixedBudget:
-    """Stands in for the Lambda context when there is none (a local call): a fixed time budget."""
-
-    def __init__(self, clock: Clock, seconds: float) -> None:
-        self.clock = clock
-        self.deadline = clock.now() + timedelta(seconds=seconds)
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - self.clock.now()).total_seconds() * 1000))
 
 
 DEFAULT_BUDGET_SECONDS = 180.0  # the stack's ingest timeout
