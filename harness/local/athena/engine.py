@@ -39,6 +39,7 @@ from .types import (
 )
 
 ARROW_BATCH_ROWS = 64 * 1024
+MAX_WRITTEN_PARTITIONS = 100  # Athena: CTAS, INSERT INTO and UNLOAD write at most 100 partitions
 
 
 @dataclass
@@ -519,6 +520,13 @@ class _Session:
             values = tuple(unquote(seg.split("=", 1)[1]) for seg in rel[: len(keys)]) if keys else ()
             if keys:
                 partitions[values] = f"s3://{base}{'/'.join(rel[: len(keys)])}/"
+        if len(partitions) > MAX_WRITTEN_PARTITIONS:
+            # Athena's writer fails the query and keeps none of its output; the limit binds Trino alike.
+            self.s3.delete_files([path for path, _ in written])
+            raise QueryFailed(
+                f"HIVE_TOO_MANY_OPEN_PARTITIONS: Exceeded limit of {MAX_WRITTEN_PARTITIONS} open writers "
+                f"for partitions/buckets (the query wrote {len(partitions)} partitions)"
+            )
         return sum(n for _, n in written), files, [(list(v), loc) for v, loc in partitions.items()]
 
     def _write_outcome(self, rows: int, files: list[str]) -> Outcome:

@@ -153,6 +153,7 @@ REJECTED = [
     ("zero-length identifier", 'SELECT 1 AS ""', "SYNTAX_ERROR: Zero-length delimited identifier"),
     ("too many arguments", "SELECT greatest(" + ", ".join(["1"] * 128) + ")", "TOO_MANY_ARGUMENTS"),
     ("row-level DELETE", "DELETE FROM t WHERE x = 1", "NOT_SUPPORTED: Modifying Hive table rows"),
+    ("uuid() as a CTAS column", "CREATE TABLE t AS SELECT uuid() AS id", "NOT_SUPPORTED: Unsupported Hive"),
     # Loud where the local engine cannot match Trino: never a different answer.
     (
         "zone offset read as a wall time",
@@ -196,3 +197,8 @@ def test_only_the_macros_a_query_calls_are_defined() -> None:
     assert have == {"__la_date_sequence", "__la_sequence_check", "__la_sequence_stop"}
     translate.install(con, "SELECT 1", have)
     assert have == {"__la_date_sequence", "__la_sequence_check", "__la_sequence_stop"}
+
+
+def test_a_uuid_cast_to_varchar_is_a_fine_ctas_column() -> None:
+    athena_rules.check("CREATE TABLE t AS SELECT CAST(uuid() AS varchar) AS id, 1 AS n")
+    athena_rules.check("SELECT uuid() IS NOT NULL")
