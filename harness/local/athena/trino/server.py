@@ -139,6 +139,9 @@ class TrinoServer:
                 # Few CPUs: fewer threads than Trino's server-sized defaults, fewer context switches.
                 "task.concurrency=2",
                 "task.max-worker-threads=4",
+                # One writer per query on this single node, so hive.max-partitions-per-writers (100) bounds
+                # the query's partitions as Athena's limit does, not each of several writers' share.
+                "task.max-writer-count=1",
                 "http-server.log.enabled=false",
             ],
         )

@@ -19,6 +19,10 @@ from ..conftest import CREDS, Lake, event, fetch_rows, wait
 from ..test_pipeline import (  # noqa: F401 - collected here too: the same tests on the Trino engine
     test_results_land_encrypted_in_workgroup_location,
 )
+from ..test_write_limits import (  # noqa: F401 - Athena's write limits hold on Trino alike
+    test_more_than_one_hundred_fail_and_keep_nothing,
+    test_one_hundred_partitions_are_written,
+)
 
 pytestmark = [pytest.mark.trino, pytest.mark.xdist_group("trino")]
 # Ten billion rows: runs for minutes, long enough to be stopped or killed mid-way.
