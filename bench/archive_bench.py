@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from harness.iac.tofu import resolve  # noqa: E402
+from harness.local.athena.second_engine import second_athena, wipe_table  # noqa: E402
 from harness.local.fake_archive import FakeArchive  # noqa: E402
 from harness.paths import work_dir  # noqa: E402
 from harness.pipeline import zips as lambda_zip  # noqa: E402
@@ -194,65 +195,6 @@ def stage(name: str, rss: TreeRss, events: int, fn: Any) -> dict[str, Any]:
     return out
 
 
-WORKGROUP_KEYS = ("ResultConfiguration", "EnforceWorkGroupConfiguration", "BytesScannedCutoffPerQuery")
-
-
-@contextmanager
-def second_athena(local: Any, engine: str):  # type: ignore[no-untyped-def]
-    """A local Athena on another engine over the same moto, in this process (its Trino JVM a child of this
-    process), with the deployed workgroups copied: the same Bronze, a second engine."""
-    import boto3
-
-    from harness.local.athena import LocalAthenaServer
-
-    creds = local.endpoints.credentials
-    server = LocalAthenaServer(
-        aws_endpoint=local.endpoints.aws,
-        region=local.region,
-        access_key=creds["AWS_ACCESS_KEY_ID"],
-        secret_key=creds["AWS_SECRET_ACCESS_KEY"],
-        engine=engine,
-    ).start()
-    try:
-        trino = getattr(server.backend.engine, "server", None)
-        if trino is not None:
-            trino.wait_ready()  # the JVM's start is not the stage's time (docs/benchmarks.md has it)
-        source = local.client("athena")
-        copy = boto3.client(
-            "athena",
-            endpoint_url=server.url,
-            region_name=local.region,
-            aws_access_key_id=creds["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=creds["AWS_SECRET_ACCESS_KEY"],
-        )
-        for summary in source.list_work_groups()["WorkGroups"]:
-            if summary["Name"] != "primary":
-                config = source.get_work_group(WorkGroup=summary["Name"])["WorkGroup"]["Configuration"]
-                copy.create_work_group(
-                    Name=summary["Name"], Configuration={k: config[k] for k in WORKGROUP_KEYS if k in config}
-                )
-        yield server.url
-    finally:
-        server.stop()
-
-
-def wipe(local: Any, database: str, table: str) -> None:
-    """Every object and partition of a Silver or Gold table, so the next engine builds it from Bronze."""
-    glue, s3 = local.client("glue"), local.client("s3")
-    location = glue.get_table(DatabaseName=database, Name=table)["Table"]["StorageDescriptor"]["Location"]
-    bucket, _, prefix = location[len("s3://") :].partition("/")
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
-        if keys:
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys})
-    for page in glue.get_paginator("get_partitions").paginate(DatabaseName=database, TableName=table):
-        values = [{"Values": p["Values"]} for p in page["Partitions"]]
-        for i in range(0, len(values), 25):
-            glue.batch_delete_partition(
-                DatabaseName=database, TableName=table, PartitionsToDelete=values[i : i + 25]
-            )
-
-
 def transforms(
     pipe: Pipeline, lake: Any, rss: TreeRss, day: str, lines: int, valid: int, engine: str
 ) -> dict[str, Any]:
@@ -332,8 +274,9 @@ def run(engines: tuple[str, ...], day: str, hours: int, per_hour: int, zips: Pat
             lake.close()
             for engine in engines[1:]:
                 for table in ("github_events_silver", "github_events_gold_daily"):
-                    wipe(local, dep.outputs["glue_database"], table)
-                with second_athena(local, engine) as url:
+                    wipe_table(local, dep.outputs["glue_database"], table)
+                # The JVM's start is not the stage's time (docs/benchmarks.md has it).
+                with second_athena(local, engine, wait_ready=True) as url:
                     other = LambdaRuntime(aws_env={**local.client_env(), "AWS_ENDPOINT_URL_ATHENA": url})
                     try:
                         pipe2 = Pipeline.load(env=env, client=dep.client, runtime=other, search_dirs=[zips])

@@ -13,10 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
-from harness.local.athena import LocalAthenaServer
+from harness.local.athena.second_engine import second_athena, wipe_table
 from harness.local.athena.server import ENGINES, engine_choice
 from harness.pipeline.counts import Lake
 from harness.pipeline.runtime import LambdaRuntime
@@ -30,13 +29,6 @@ pytestmark = [
     pytest.mark.xdist_group("deployed"),
     pytest.mark.after_scenarios,
 ]
-WORKGROUP_KEYS = (
-    "ResultConfiguration",
-    "EnforceWorkGroupConfiguration",
-    "PublishCloudWatchMetricsEnabled",
-    "BytesScannedCutoffPerQuery",
-    "RequesterPaysEnabled",
-)
 
 
 @pytest.fixture
@@ -45,33 +37,8 @@ def other_engine(target: Target, deployment: Deployment) -> Iterator[tuple[str, 
     if target.endpoints is None or target.endpoints.athena is None or target.name != "local":
         pytest.skip("engine parity compares the two local Athena engines: TARGET=local only")
     other = next(e for e in ENGINES if e != engine_choice())
-    creds = target.endpoints.credentials
-    server = LocalAthenaServer(
-        aws_endpoint=target.endpoints.aws,
-        region=target.region,
-        access_key=creds["AWS_ACCESS_KEY_ID"],
-        secret_key=creds["AWS_SECRET_ACCESS_KEY"],
-        engine=other,
-    ).start()
-    try:
-        source = target.client("athena")
-        copy = boto3.client(
-            "athena",
-            endpoint_url=server.url,
-            region_name=target.region,
-            aws_access_key_id=creds["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=creds["AWS_SECRET_ACCESS_KEY"],
-        )
-        for summary in source.list_work_groups()["WorkGroups"]:
-            if summary["Name"] == "primary":
-                continue
-            config = source.get_work_group(WorkGroup=summary["Name"])["WorkGroup"]["Configuration"]
-            copy.create_work_group(
-                Name=summary["Name"], Configuration={k: config[k] for k in WORKGROUP_KEYS if k in config}
-            )
-        yield other, server.url
-    finally:
-        server.stop()
+    with second_athena(target, other) as url:
+        yield other, url
 
 
 def _days(s3: Any, raw_bucket: str) -> list[str]:
@@ -80,23 +47,6 @@ def _days(s3: Any, raw_bucket: str) -> list[str]:
     )
     prefixes = [p["Prefix"] for page in pages for p in page.get("CommonPrefixes", [])]
     return sorted(p.rstrip("/").split("=", 1)[1] for p in prefixes)
-
-
-def _wipe(target: Target, database: str, table: str) -> None:
-    """Every object and partition of a table: it is rebuilt from Bronze."""
-    glue, s3 = target.client("glue"), target.client("s3")
-    location = glue.get_table(DatabaseName=database, Name=table)["Table"]["StorageDescriptor"]["Location"]
-    bucket, _, prefix = location[len("s3://") :].partition("/")
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
-        if keys:
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys})
-    for page in glue.get_paginator("get_partitions").paginate(DatabaseName=database, TableName=table):
-        values = [{"Values": p["Values"]} for p in page["Partitions"]]
-        for i in range(0, len(values), 25):
-            glue.batch_delete_partition(
-                DatabaseName=database, TableName=table, PartitionsToDelete=values[i : i + 25]
-            )
 
 
 def _check_encrypted(target: Target, database: str, table: str) -> None:
@@ -117,7 +67,7 @@ def _check_encrypted(target: Target, database: str, table: str) -> None:
 def _rebuild(pipeline: Pipeline, target: Target, deployment: Deployment, lake: Lake, days: list[str]) -> Any:
     database = deployment.outputs["glue_database"]
     for table in ("github_events_silver", "github_events_gold_daily"):
-        _wipe(target, database, table)
+        wipe_table(target, database, table)
     pipeline.invoke("silver", {"ingest_dts": days}).raise_for_error()
     for day in days:
         pipeline.invoke("gold", {"ingest_dt": day}).raise_for_error()
