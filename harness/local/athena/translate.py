@@ -1111,9 +1111,6 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression | None:
             raise _not_supported(why)
     if isinstance(node, exp.JSONExtract) and re.match(r"^'?(lax|strict)\b", node.expression.sql()):
         raise _not_supported("json_query (SQL/JSON path modes)")
-    if isinstance(node, exp.ApproxQuantile) and _is(node.this, *_INTEGRAL_PRECISION):
-        many = isinstance(node.args.get("quantile"), exp.Array)
-        return exp.Cast(this=node, to=exp.DataType.build("BIGINT[]" if many else "BIGINT", dialect=WRITE))
     if isinstance(node, exp.GroupConcat) and node.args.get("separator") is None:
         node.set("separator", exp.Literal.string(""))  # Trino's listagg default separator is empty
         return None
