@@ -90,3 +90,21 @@ def test_archive_firing_asks_for_the_hours_a_scheduled_run_would_load() -> None:
     assert archive_due_hours(t("2025-03-15T01:00:00"), 0, 1) == ["2025-03-15T00"]  # due exactly now
     with pytest.raises(ScheduleError):
         archive_due_hours(t("2025-03-15T01:00:00"), 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("at", "lag", "lookback"),
+    [("2025-03-14T12:05:00", 1, 3), ("2025-03-15T00:05:00", 0, 2), ("2025-03-15T01:00:00", 0, 1)],
+)
+def test_archive_firing_asks_for_what_the_handler_schedules(at: str, lag: int, lookback: int) -> None:
+    """The simulated clock pins the archive firing to the hours the handler's own scheduled mode picks."""
+    import archive
+    from lakehouse_common.config import ArchiveConfig
+
+    env = {"LAKEHOUSE_ENV": "dev", "RAW_BUCKET": "raw", "ARCHIVE_BASE_URL": "http://127.0.0.1:1"}
+    config = ArchiveConfig.from_env(
+        {**env, "ARCHIVE_LAG_HOURS": str(lag), "ARCHIVE_LOOKBACK_HOURS": str(lookback)}
+    )
+    mode, hours = archive.hours_to_load({}, config, t(at))
+    assert mode == "scheduled"
+    assert [h.strftime("%Y-%m-%dT%H") for h in hours] == archive_due_hours(t(at), lag, lookback)
