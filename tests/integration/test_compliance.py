@@ -7,6 +7,8 @@ feature passing.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,6 +49,52 @@ def test_gates_pass_on_the_real_plan(
     assert len(report.features) == len(list(compliance.features_dir().glob("*.feature"))) + len(
         plan_checks.CHECKS
     )
+
+
+def _violating_copy(plan: Path, out: Path) -> Path:
+    """The plan with two violations: a wildcard action in an identity policy document (a data source, gated
+    by iam_least_privilege) and a key that does not rotate (a resource, gated by kms_rotation)."""
+    planned = json.loads(plan.read_text(encoding="utf-8"))
+    pipeline = planned["configuration"]["root_module"]["module_calls"]["pipeline"]["module"]
+    ingest = next(r for r in pipeline["resources"] if r["address"] == "data.aws_iam_policy_document.ingest")
+    ingest["expressions"]["statement"][0]["actions"]["constant_value"] = ["s3:*"]
+    for change in planned["resource_changes"]:
+        if change["type"] == "aws_kms_key":
+            change["change"]["after"]["enable_key_rotation"] = False
+    out.write_text(json.dumps(planned), encoding="utf-8")
+    return out
+
+
+def _without_run_ids(output: str) -> str:
+    return re.sub(r"Run [0-9a-f-]+ finished within .*", "Run <id> finished", output)
+
+
+def test_forked_merged_runs_report_what_fresh_separate_runs_report(
+    gates_ready: None,
+    local_aws_plans_only: str,
+    lambda_artifacts: Path,
+    worker_id_suffix: str,
+    tmp_path: Path,
+) -> None:
+    """The runs every gate goes through (a child forked from the long-lived runner; the data-source feature
+    first in the one run) report exactly what fresh terraform-compliance processes report, with the
+    data-source feature in a run of its own as before: on a passing plan and on a violating one."""
+    plan = compliance.plan_env(
+        "dev", local_aws_plans_only, lambda_artifacts, name=f"compliance-equal-{worker_id_suffix}"
+    )
+    expected_failures = {
+        plan: [],
+        _violating_copy(plan, tmp_path / "violating.json"): ["iam_least_privilege", "kms_rotation"],
+    }
+    for path, failing in expected_failures.items():
+        fresh_separate = compliance.run_gates(path, mode="process", merged=False)
+        fresh_merged = compliance.run_gates(path, mode="process", merged=True)
+        forked_merged = compliance.run_gates(path, mode="fork", merged=True)
+        assert fresh_separate.failed == failing, fresh_separate.summary()
+        results = {name: r.failures for name, r in fresh_separate.features.items()}
+        assert {name: r.failures for name, r in fresh_merged.features.items()} == results
+        assert {name: r.failures for name, r in forked_merged.features.items()} == results
+        assert _without_run_ids(forked_merged.output) == _without_run_ids(fresh_merged.output)
 
 
 @pytest.mark.parametrize("mutant", mutants.MUTANTS, ids=lambda m: m.id)
