@@ -52,6 +52,7 @@ LANES: tuple[tuple[str, ...], ...] = (
 class Context:
     envs: tuple[str, ...]
     facts: dict[str, object] = field(default_factory=dict)
+    phases: tuple[str, ...] = ()  # the phases this run was asked for
 
 
 def _say(msg: str) -> None:
@@ -117,16 +118,20 @@ def phase_plans(ctx: Context) -> str:
 
 def phase_compliance(ctx: Context) -> str:
     """The terraform-compliance gates on each plan the plans phase wrote."""
-    from harness.gates.compliance import run_gates
+    from harness.gates import plan_checks
+    from harness.gates.compliance import features_dir, run_gates
 
     plans = ctx.facts.get("plans")
     if not isinstance(plans, dict) or not plans:
         raise HarnessError("no plans to gate: the plans phase did not run or failed")
     results, failed = [], []
+    gates = len(list(features_dir().glob("*.feature"))) + len(plan_checks.CHECKS)
     for env, path in plans.items():
         report = run_gates(Path(path))
         results.append(f"{env}: {len(report.features) - len(report.failed)}/{len(report.features)}")
-        if not report.ok:
+        if len(report.features) != gates:
+            failed.append(f"{env} (reported {len(report.features)} gates of {gates})")
+        elif not report.ok:
             print(report.output, file=sys.stderr)
             print(report.summary(), file=sys.stderr)
             failed.append(f"{env} ({', '.join(report.failed)})")
@@ -177,6 +182,18 @@ def counts_line(rows: list[dict[str, object]]) -> str:
     )
 
 
+# The integration suite's plan-and-gate of each env: exactly what the plans and compliance phases do.
+GATES_ON_THE_REAL_PLAN = "tests/integration/test_compliance.py::test_gates_pass_on_the_real_plan"
+
+
+def integration_deselected(ctx: Context) -> list[str]:
+    """When the plans and compliance phases run, the integration lane leaves out the suite's own plan and
+    gates of the same envs instead of planning each env twice (run alone, the test plans for itself)."""
+    if not {"plans", "compliance"} <= set(ctx.phases):
+        return []
+    return [f"--deselect={GATES_ON_THE_REAL_PLAN}[{env}]" for env in ctx.envs]
+
+
 def phase_integration(ctx: Context) -> str:
     from harness.pipeline.counts import COUNTS_FILE_ENV
 
@@ -184,7 +201,9 @@ def phase_integration(ctx: Context) -> str:
     counts.parent.mkdir(parents=True, exist_ok=True)
     counts.unlink(missing_ok=True)
     try:
-        result = _pytest(["tests/integration"], env={COUNTS_FILE_ENV: str(counts)})
+        result = _pytest(
+            ["tests/integration", *integration_deselected(ctx)], env={COUNTS_FILE_ENV: str(counts)}
+        )
     finally:
         ctx.facts["counts"] = read_counts(counts)
     check_invariants(ctx.facts["counts"])  # type: ignore[arg-type]
@@ -344,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [p for p in wanted if p not in PHASES]
     if unknown:
         parser.error(f"unknown phase(s) {unknown}; choose from {list(PHASES)}")
-    ctx = Context(envs=tuple(e.strip() for e in args.envs.split(",") if e.strip()))
+    ctx = Context(envs=tuple(e.strip() for e in args.envs.split(",") if e.strip()), phases=tuple(wanted))
     return entry_point("verify", lambda: run_phases(wanted, ctx))
 
 

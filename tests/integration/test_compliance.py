@@ -97,6 +97,22 @@ def test_forked_merged_runs_report_what_fresh_separate_runs_report(
         assert _without_run_ids(forked_merged.output) == _without_run_ids(fresh_merged.output)
 
 
+def test_forked_and_fresh_runs_fail_alike_on_bad_input(gates_ready: None, tmp_path: Path) -> None:
+    """What terraform-compliance refuses (a JSON that is no plan, a missing features directory) comes back
+    from a forked run with the exit code and output of a fresh process."""
+    not_a_plan = tmp_path / "not-a-plan.json"
+    not_a_plan.write_text('{"format_version": "9.9"}', encoding="utf-8")
+    argvs = [
+        ["-f", str(compliance.features_dir()), "-p", str(not_a_plan)],
+        ["-f", str(tmp_path / "missing"), "-p", str(not_a_plan)],
+    ]
+    fresh = compliance.run_compliance(compliance.compliance_bin(), argvs, mode="process")
+    forked = compliance.run_compliance(compliance.compliance_bin(), argvs, mode="fork")
+    assert forked == fresh
+    assert [code for code, _, _ in fresh] == [1, 1]
+    assert "is not a valid terraform plan" in fresh[0][1] and "is not a directory" in fresh[1][1]
+
+
 @pytest.mark.parametrize("mutant", mutants.MUTANTS, ids=lambda m: m.id)
 def test_mutant_is_caught_by_its_feature_only(
     mutant: mutants.Mutant,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 
 from harness.commands import verify
+from harness.paths import repo_root
 
 
 @pytest.fixture
@@ -65,3 +67,33 @@ def test_the_unit_and_slow_phases_together_run_every_unit_test(monkeypatch: pyte
     assert unit == ["pytest", "not slow"] and slow == ["pytest", "slow"]
     assert all("tests/unit" in cmd for cmd in commands)
     assert sum(lane.count("unit") + lane.count("slow") for lane in verify.LANES) == 2
+
+
+def _integration_command(monkeypatch: pytest.MonkeyPatch, ctx: verify.Context) -> list[str]:
+    commands: list[list[str]] = []
+
+    def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[bool, str]:
+        commands.append(cmd)
+        return True, "1 passed"
+
+    monkeypatch.setattr(verify, "_run", run)
+    verify.phase_integration(ctx)
+    (command,) = commands
+    return command
+
+
+def test_the_integration_lane_leaves_the_env_plans_to_the_plans_and_compliance_phases(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Each env is planned and gated once: by the plans and compliance phases when they run, else by the
+    integration suite's own test (whose name and envs the deselection must match)."""
+    path, name = verify.GATES_ON_THE_REAL_PLAN.split("::")
+    source = (repo_root() / path).read_text(encoding="utf-8")
+    envs = ", ".join(f'"{env}"' for env in verify.ENVS)
+    assert f"def {name}(" in source and f"ENVS = ({envs})" in source
+    monkeypatch.setenv("LAKEHOUSE_ROOT", str(tmp_path))
+    everything = verify.Context(envs=("dev", "staging", "prod"), phases=tuple(verify.PHASES))
+    deselected = [a for a in _integration_command(monkeypatch, everything) if a.startswith("--deselect")]
+    assert deselected == [f"--deselect={verify.GATES_ON_THE_REAL_PLAN}[{env}]" for env in everything.envs]
+    alone = verify.Context(envs=("dev", "staging", "prod"), phases=("integration", "plans"))
+    assert not [a for a in _integration_command(monkeypatch, alone) if a.startswith("--deselect")]
