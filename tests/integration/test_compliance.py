@@ -77,24 +77,22 @@ def test_forked_merged_runs_report_what_fresh_separate_runs_report(
     tmp_path: Path,
 ) -> None:
     """The runs every gate goes through (a child forked from the long-lived runner; the data-source feature
-    first in the one run) report exactly what fresh terraform-compliance processes report, with the
-    data-source feature in a run of its own as before: on a passing plan and on a violating one."""
+    first in the one run) report exactly what fresh terraform-compliance processes reported before (the
+    data-source feature in a run of its own): on a passing plan and on a violating one. On the violating
+    one, a forked run's whole output is a fresh process's too (the run ids aside)."""
     plan = compliance.plan_env(
         "dev", local_aws_plans_only, lambda_artifacts, name=f"compliance-equal-{worker_id_suffix}"
     )
-    expected_failures = {
-        plan: [],
-        _violating_copy(plan, tmp_path / "violating.json"): ["iam_least_privilege", "kms_rotation"],
-    }
-    for path, failing in expected_failures.items():
-        fresh_separate = compliance.run_gates(path, mode="process", merged=False)
-        fresh_merged = compliance.run_gates(path, mode="process", merged=True)
-        forked_merged = compliance.run_gates(path, mode="fork", merged=True)
-        assert fresh_separate.failed == failing, fresh_separate.summary()
-        results = {name: r.failures for name, r in fresh_separate.features.items()}
-        assert {name: r.failures for name, r in fresh_merged.features.items()} == results
-        assert {name: r.failures for name, r in forked_merged.features.items()} == results
-        assert _without_run_ids(forked_merged.output) == _without_run_ids(fresh_merged.output)
+    violating = _violating_copy(plan, tmp_path / "violating.json")
+    for path, failing in ((plan, []), (violating, ["iam_least_privilege", "kms_rotation"])):
+        before = compliance.run_gates(path, mode="process", merged=False)
+        now = compliance.run_gates(path, mode="fork", merged=True)
+        assert before.failed == failing, before.summary()
+        assert {n: r.failures for n, r in now.features.items()} == {
+            n: r.failures for n, r in before.features.items()
+        }
+    fresh_merged = compliance.run_gates(violating, mode="process", merged=True)
+    assert _without_run_ids(now.output) == _without_run_ids(fresh_merged.output)
 
 
 def test_forked_and_fresh_runs_fail_alike_on_bad_input(gates_ready: None, tmp_path: Path) -> None:
