@@ -13,6 +13,11 @@ the local AWS):
 2. the first --mutants stack mutants of tests/integration/test_compliance.py under `pytest -n 2`: each a
    fresh plan of its mutated stack and its gates; "before" loads bench/compliance_before.py, a pytest
    plugin that gates as before.
+3. `tofu plan` + `tofu show -json` of the dev stack in one initialised working copy (what each mutant
+   costs besides its gates), with Go's default GC target (GOGC=100) and with the one the harness sets
+   for its own build (harness.iac.tofu.GO_GC_PERCENT).
+
+    .venv/bin/python bench/compliance_bench.py --runs 0 --mutants 0 --plan-runs 5   # only the third
 
 Prints Markdown; nothing is asserted. Figures go to docs/benchmarks.md.
 """
@@ -20,6 +25,7 @@ Prints Markdown; nothing is asserted. Figures go to docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import resource
 import statistics
@@ -49,18 +55,57 @@ def measured(action: Callable[[], None]) -> tuple[float, float]:
     return time.monotonic() - wall, cpu_seconds() - cpu
 
 
-def plans() -> list[Path]:
-    from harness.local.aws import LocalAws
+def lambda_zips() -> Path:
     from harness.paths import work_dir
     from harness.pipeline import zips
 
-    out = work_dir() / "bench-compliance"
-    zips.build_all(out / "zips")
+    out = work_dir() / "bench-compliance" / "zips"
+    zips.build_all(out)
+    return out
+
+
+def plans() -> list[Path]:
+    from harness.local.aws import LocalAws
+
+    zips = lambda_zips()
     with LocalAws(with_athena=False) as endpoints:
-        return [
-            compliance.plan_env(env, endpoints.aws, out / "zips", name=f"bench-compliance-{env}")
-            for env in ENVS
-        ]
+        return [compliance.plan_env(env, endpoints.aws, zips, name=f"bench-compliance-{env}") for env in ENVS]
+
+
+def plan_samples(runs: int) -> dict[str, list[tuple[float, float]]]:
+    """Plan + show of dev in one initialised working copy, per GC target, arms alternated."""
+    from harness.iac import tofu
+    from harness.local.aws import LocalAws
+    from harness.paths import repo_root
+    from harness.targets.endpoints import Endpoints
+    from harness.targets.target import Target
+
+    zips = lambda_zips()
+    with LocalAws(with_athena=False) as endpoints:
+        ws = Target("local", Endpoints(aws=endpoints.aws)).workspace(
+            "bench-compliance-plan",
+            "dev",
+            # without the GC target resolve() adds, so that each arm's GOGC (set below) is the one used
+            dataclasses.replace(
+                tofu.resolve(), env={k: v for k, v in tofu.resolve().env.items() if k != "GOGC"}
+            ),
+            var_files=[repo_root() / "terraform" / "envs" / "dev.tfvars"],
+            variables={"lambda_artifacts_dir": str(zips)},
+        )
+        ws.init()
+        return alternate(runs, {f"GOGC={g}": plan_with(ws, g) for g in ("100", tofu.GO_GC_PERCENT)})
+
+
+def plan_with(ws: object, gogc: str) -> Callable[[], None]:
+    def run() -> None:
+        os.environ["GOGC"] = gogc  # Tofu.run passes the caller's environment on
+        try:
+            ws.plan()  # type: ignore[attr-defined]
+            ws.show_json()  # type: ignore[attr-defined]
+        finally:
+            os.environ.pop("GOGC", None)
+
+    return run
 
 
 def gate_before(paths: list[Path]) -> None:
@@ -129,8 +174,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="repetitions of gating the env plans, per arm")
     parser.add_argument("--mutants", type=int, default=8, help="stack mutants in the pytest arm (0 skips it)")
     parser.add_argument("--mutant-runs", type=int, default=3, help="repetitions of the pytest arm, per arm")
+    parser.add_argument("--plan-runs", type=int, default=5, help="plan + show repetitions, per arm (0 skips)")
     args = parser.parse_args()
-    paths = plans()
+    planning = plan_samples(args.plan_runs) if args.plan_runs else {}
+    paths = plans() if args.runs else []
     gating = alternate(
         args.runs,
         {
@@ -151,10 +198,13 @@ def main() -> int:
     load = os.getloadavg()
     print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {os.cpu_count()} CPUs")
     runs_after = len(compliance.feature_batches(compliance.features_dir()))
-    table(
-        f"Gating {len(paths)} plans ({', '.join(ENVS)}), {runs_after} run(s) per plan after",
-        gating,
-    )
+    if planning:
+        table("`tofu plan` + `tofu show -json` of dev (one initialised working copy)", planning)
+    if args.runs:
+        table(
+            f"Gating {len(paths)} plans ({', '.join(ENVS)}), {runs_after} run(s) per plan after",
+            gating,
+        )
     if mutant_samples:
         table(
             f"`pytest -n 2` of the first {len(ids)} stack mutants of tests/integration/test_compliance.py",
