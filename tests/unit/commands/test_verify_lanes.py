@@ -69,6 +69,28 @@ def test_the_unit_and_slow_phases_together_run_every_unit_test(monkeypatch: pyte
     assert sum(lane.count("unit") + lane.count("slow") for lane in verify.LANES) == 2
 
 
+def test_the_main_job_runs_the_pipeline_suite_and_full_runs_every_tier(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Without --full: every phase but the slow tier, and the integration phase runs the pipeline scenarios;
+    with --full: every phase, and the whole integration suite, as `make test` runs it."""
+    main_job = ["lint", "validate", "plans", "compliance", "unit", "integration"]
+    assert verify.wanted_phases(False, None) == main_job
+    assert verify.wanted_phases(True, None) == list(verify.PHASES)
+    assert verify.wanted_phases(True, "lint, unit") == ["lint", "unit"]
+    suites: list[str] = []
+
+    def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[bool, str]:
+        suites.append(next(arg for arg in cmd if arg.startswith("tests/")))
+        return True, "1 passed"
+
+    monkeypatch.setattr(verify, "_run", run)
+    monkeypatch.setattr(verify, "work_dir", lambda: tmp_path)
+    for full in (False, True):
+        verify.phase_integration(verify.Context(envs=("dev",), full=full))
+    assert suites == ["tests/integration/test_pipeline.py", "tests/integration"]
+
+
 def _integration_command(monkeypatch: pytest.MonkeyPatch, ctx: verify.Context) -> list[str]:
     commands: list[list[str]] = []
 
@@ -85,15 +107,20 @@ def _integration_command(monkeypatch: pytest.MonkeyPatch, ctx: verify.Context) -
 def test_the_integration_lane_leaves_the_env_plans_to_the_plans_and_compliance_phases(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """Each env is planned and gated once: by the plans and compliance phases when they run, else by the
-    integration suite's own test (whose name and envs the deselection must match)."""
+    """Each env is planned and gated once: by the plans and compliance phases when they run beside the whole
+    integration suite (--full), else by the suite's own test (whose name and envs the deselection must
+    match). The main job's integration phase (the pipeline suite) has no such test to leave out."""
     path, name = verify.GATES_ON_THE_REAL_PLAN.split("::")
     source = (repo_root() / path).read_text(encoding="utf-8")
-    envs = ", ".join(f'"{env}"' for env in verify.ENVS)
-    assert f"def {name}(" in source and f"ENVS = ({envs})" in source
-    monkeypatch.setenv("LAKEHOUSE_ROOT", str(tmp_path))
-    everything = verify.Context(envs=("dev", "staging", "prod"), phases=tuple(verify.PHASES))
-    deselected = [a for a in _integration_command(monkeypatch, everything) if a.startswith("--deselect")]
-    assert deselected == [f"--deselect={verify.GATES_ON_THE_REAL_PLAN}[{env}]" for env in everything.envs]
-    alone = verify.Context(envs=("dev", "staging", "prod"), phases=("integration", "plans"))
-    assert not [a for a in _integration_command(monkeypatch, alone) if a.startswith("--deselect")]
+    quoted = ", ".join(f'"{env}"' for env in verify.ENVS)
+    assert f"def {name}(" in source and f"ENVS = ({quoted})" in source
+    monkeypatch.setattr(verify, "work_dir", lambda: tmp_path)
+    envs = ("dev", "staging", "prod")
+    full = verify.Context(envs=envs, full=True, phases=tuple(verify.PHASES))
+    deselected = [a for a in _integration_command(monkeypatch, full) if a.startswith("--deselect")]
+    assert deselected == [f"--deselect={verify.GATES_ON_THE_REAL_PLAN}[{env}]" for env in envs]
+    for ctx in (
+        verify.Context(envs=envs, full=True, phases=("integration", "plans")),
+        verify.Context(envs=envs, full=False, phases=tuple(verify.PHASES)),
+    ):
+        assert not [a for a in _integration_command(monkeypatch, ctx) if a.startswith("--deselect")]
