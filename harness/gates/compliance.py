@@ -241,6 +241,9 @@ class ForkedRunner:
             for code, job in zip(codes, jobs, strict=True)
         ]
 
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
     def close(self) -> None:
         if self._proc.poll() is None:
             assert self._proc.stdin is not None
@@ -257,9 +260,10 @@ _RUNNERS_LOCK = threading.Lock()
 
 
 def forked_runner(binary: Path) -> ForkedRunner:
+    """This process's runner for `binary`: started on first use, and again if it has died."""
     with _RUNNERS_LOCK:
         runner = _RUNNERS.get(binary)
-        if runner is None:
+        if runner is None or not runner.alive():
             runner = _RUNNERS[binary] = ForkedRunner(binary)
             atexit.register(runner.close)
         return runner

@@ -111,6 +111,17 @@ def test_forked_and_fresh_runs_fail_alike_on_bad_input(gates_ready: None, tmp_pa
     assert "is not a valid terraform plan" in fresh[0][1] and "is not a directory" in fresh[1][1]
 
 
+def test_a_runner_that_ended_is_started_again(gates_ready: None, tmp_path: Path) -> None:
+    binary = compliance.compliance_bin()
+    argvs = [["-f", str(tmp_path / "missing"), "-p", str(tmp_path / "plan.json")]]
+    first = compliance.run_compliance(binary, argvs, mode="fork")
+    runner = compliance.forked_runner(binary)
+    runner.close()
+    assert not runner.alive()
+    assert compliance.run_compliance(binary, argvs, mode="fork") == first
+    assert compliance.forked_runner(binary) is not runner
+
+
 @pytest.mark.parametrize("mutant", mutants.MUTANTS, ids=lambda m: m.id)
 def test_mutant_is_caught_by_its_feature_only(
     mutant: mutants.Mutant,
