@@ -39,9 +39,9 @@ DATA_ERRORS = {
     "HIVE_CURSOR_ERROR",
     "HIVE_INVALID_PARTITION_VALUE",
 }
-# How long a failed INSERT/CTAS waits for Trino's rollback to delete its files (await_rollback), polling.
-ROLLBACK_DEADLINE = 10.0
-ROLLBACK_POLL = 0.05
+# How long a failed INSERT/CTAS waits for Trino to be done with it (await_rollback), polling.
+ROLLBACK_DEADLINE = 30.0
+ROLLBACK_POLL = 0.1
 # Athena CTAS properties Trino's Hive connector spells differently or lacks.
 _COMPRESSION_PROPS = ("write_compression", "parquet_compression", "orc_compression")
 
@@ -228,7 +228,8 @@ class TrinoEngine:
     def _await_rollback(self, req: QueryRequest, trino_query_id: str, location: str | None) -> None:
         where = self._write_location(req, location)
         if where is not None:
-            await_rollback(self.s3, where, trino_query_id)
+            url = self.server.url
+            await_rollback(self.s3, where, trino_query_id, lambda: client.query_final(url, trino_query_id))
 
 
 _CTAS_HEAD = re.compile(
@@ -296,24 +297,24 @@ def await_rollback(
     s3: S3Io,
     location: str,
     trino_query_id: str,
+    query_final: Callable[[], bool],
     deadline: float = ROLLBACK_DEADLINE,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """A failed INSERT/CTAS keeps nothing, as on Athena; but Trino reports the query FAILED (or CANCELLED)
-    before its rollback has deleted the files the query wrote: that runs when the query's transaction is
-    aborted, a moment later. So the failure is reported only once they are gone: waited for (`deadline`
-    seconds at most), and whatever is still there then is deleted here (the same end state; S3 deletes
-    are idempotent, so racing Trino's own rollback is harmless)."""
+    """A failed INSERT/CTAS keeps nothing, as on Athena. But Trino reports a query FAILED (or CANCELLED)
+    before it has finished with it: its aborted writers may still be closing files (each an S3 upload) and
+    its rollback, run as the query's transaction is aborted, deletes them only afterwards. So the failure
+    is reported once Trino says the query is final (every task terminated, so no writer of it is left;
+    waited for `deadline` seconds at most), and whatever the query wrote that is still there then is
+    deleted here: the end state Trino's rollback reaches (S3 deletes are idempotent, so racing it is
+    harmless), without waiting for its asynchronous abort."""
     waited = 0.0
-    while True:
-        left = query_files(s3, location, trino_query_id)
-        if not left:
-            return
-        if waited >= deadline:
-            s3.delete_files([f.path for f in left])
-            return
+    while not query_final() and waited < deadline:
         sleep(ROLLBACK_POLL)
         waited += ROLLBACK_POLL
+    left = query_files(s3, location, trino_query_id)
+    if left:
+        s3.delete_files([f.path for f in left])
 
 
 def _write_outcome(rows: int, files: list[str], scanned: int) -> Outcome:

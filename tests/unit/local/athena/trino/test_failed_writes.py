@@ -1,8 +1,9 @@
 """A failed INSERT/CTAS on the Trino engine keeps nothing by the time it is reported FAILED.
 
-Trino reports the query failed before its rollback (run when the query's transaction is aborted, a moment
-later) has deleted the files the query wrote. These tests stand a listing in for S3 that still shows the
-query's files for a few looks, as Trino's rollback does, or never lets them go (no JVM, no timing)."""
+Trino reports a query FAILED before it has finished with it: an aborted writer may still be closing a file
+(an S3 upload) after that, and Trino's rollback deletes the query's files later still, as its transaction
+is aborted. Here a fake Trino says when the query is final and a fake S3 listing gets the query's file
+only after the failure was reported, as then happens; no JVM, no timing."""
 
 from __future__ import annotations
 
@@ -17,23 +18,38 @@ from harness.local.athena.trino import client, engine
 from harness.local.athena.trino.engine import TrinoEngine, await_rollback
 
 QUERY_ID = "20261130_021500_00042_abcde"
+OTHER_QUERY = "20261130_021400_00041_zzzzz"
 LOCATION = "s3://silver/too_many/"
 
 
-class RollingBackS3:
-    """A bucket listing in which the query's files disappear after `looks` listings (None: never)."""
+def ours(n: int) -> list[str]:
+    return [f"too_many/p={i}/{QUERY_ID}_{i:04d}-uuid" for i in range(n)]
 
-    def __init__(self, files: list[str], looks: int | None) -> None:
-        self.files = [S3Object("silver", key, 10) for key in files]
-        self.looks = looks
+
+class LateTrino:
+    """A failed query that Trino finishes with at its `final_at`-th look (None: never); its writer closes
+    the query's `late_files` at the `written_at`-th look, i.e. after the failure was already reported."""
+
+    def __init__(self, s3: FakeS3, final_at: int | None, late_files: list[str], written_at: int = 1) -> None:
+        self.s3, self.final_at, self.late_files, self.written_at = s3, final_at, late_files, written_at
+        self.looks = 0
+
+    def query_final(self) -> bool:
+        self.looks += 1
+        if self.looks == self.written_at:
+            self.s3.files += [S3Object("silver", key, 10) for key in self.late_files]
+        return self.final_at is not None and self.looks >= self.final_at
+
+
+class FakeS3:
+    def __init__(self, files: list[str] | None = None) -> None:
+        self.files = [S3Object("silver", key, 10) for key in files or []]
         self.listings = 0
         self.deleted: list[str] = []
 
     def list_files(self, uri: str, folder: bool = True) -> list[S3Object]:
         assert uri == LOCATION
         self.listings += 1
-        if self.looks is not None and self.listings > self.looks:
-            self.files = [f for f in self.files if not f.key.rsplit("/", 1)[-1].startswith(QUERY_ID)]
         return list(self.files)
 
     def has_objects(self, uri: str) -> bool:
@@ -44,33 +60,38 @@ class RollingBackS3:
         self.files = [f for f in self.files if f.path not in paths]
 
 
-def ours(n: int) -> list[str]:
-    return [f"too_many/p={i}/{QUERY_ID}_{i:04d}-uuid" for i in range(n)]
-
-
-def test_waits_until_trinos_rollback_has_deleted_the_querys_files() -> None:
-    s3 = RollingBackS3(ours(2), looks=3)
+def test_files_a_writer_closes_after_the_failure_are_gone_when_it_is_reported() -> None:
+    s3 = FakeS3()
+    trino = LateTrino(s3, final_at=3, late_files=ours(2), written_at=2)
     naps: list[float] = []
-    await_rollback(s3, LOCATION, QUERY_ID, sleep=naps.append)  # type: ignore[arg-type]
-    assert s3.files == [] and s3.deleted == []  # Trino's rollback did it; nothing deleted here
-    assert s3.listings == 4 and len(naps) == 3
+    await_rollback(s3, LOCATION, QUERY_ID, trino.query_final, sleep=naps.append)  # type: ignore[arg-type]
+    assert trino.looks == 3 and len(naps) == 2  # waited until Trino was done with the query
+    assert s3.files == []
+    assert sorted(s3.deleted) == sorted(f"silver/{key}" for key in ours(2))
 
 
-def test_what_is_still_there_at_the_deadline_is_deleted_and_nothing_else() -> None:
-    someone_elses = "too_many/p=1/20261130_021400_00041_zzzzz_0001-uuid"
-    s3 = RollingBackS3([*ours(3), someone_elses], looks=None)
+def test_only_the_failed_querys_files_are_deleted() -> None:
+    someone_elses = f"too_many/p=1/{OTHER_QUERY}_0001-uuid"
+    s3 = FakeS3([someone_elses, *ours(3)])
+    await_rollback(s3, LOCATION, QUERY_ID, LateTrino(s3, 1, []).query_final, sleep=lambda _: None)  # type: ignore[arg-type]
+    assert [f.key for f in s3.files] == [someone_elses]
+
+
+def test_the_wait_is_bounded_when_trino_never_says_final() -> None:
+    s3 = FakeS3(ours(1))
     naps: list[float] = []
-    await_rollback(s3, LOCATION, QUERY_ID, deadline=1.0, sleep=naps.append)  # type: ignore[arg-type]
-    assert sorted(s3.deleted) == sorted(f"silver/{key}" for key in ours(3))
-    assert [f.key for f in s3.files] == [someone_elses]  # another query's file stays
-    assert 0 < sum(naps) <= 1.0 + engine.ROLLBACK_POLL  # bounded: gave up waiting at the deadline
+    await_rollback(
+        s3, LOCATION, QUERY_ID, LateTrino(s3, None, []).query_final, deadline=1.0, sleep=naps.append
+    )  # type: ignore[arg-type]
+    assert 0 < sum(naps) <= 1.0 + engine.ROLLBACK_POLL
+    assert s3.files == [] and s3.listings == 1
 
 
-def test_a_write_that_wrote_nothing_is_reported_at_once() -> None:
-    s3 = RollingBackS3([], looks=0)
+def test_a_query_trino_is_done_with_and_that_left_nothing_costs_one_listing() -> None:
+    s3 = FakeS3()
     naps: list[float] = []
-    await_rollback(s3, LOCATION, QUERY_ID, sleep=naps.append)  # type: ignore[arg-type]
-    assert s3.listings == 1 and naps == []
+    await_rollback(s3, LOCATION, QUERY_ID, LateTrino(s3, 1, []).query_final, sleep=naps.append)  # type: ignore[arg-type]
+    assert naps == [] and s3.listings == 1 and s3.deleted == []
 
 
 class NeverDownServer:
@@ -86,8 +107,10 @@ class NeverDownServer:
 
 def test_a_failed_ctas_is_reported_only_once_its_files_are_gone(monkeypatch: pytest.MonkeyPatch) -> None:
     trino = TrinoEngine(AwsConfig("http://127.0.0.1:1"), threads=1, server=NeverDownServer())  # type: ignore[arg-type]
-    s3 = RollingBackS3(ours(2), looks=5)
+    s3 = FakeS3()
     trino.s3 = s3  # type: ignore[assignment]
+    late = LateTrino(s3, final_at=3, late_files=ours(2), written_at=2)
+    asked: list[tuple[str, str]] = []
 
     def fail(*args: Any, **kwargs: Any) -> None:
         raise client.TrinoQueryError(
@@ -95,7 +118,13 @@ def test_a_failed_ctas_is_reported_only_once_its_files_are_gone(monkeypatch: pyt
             QUERY_ID,
         )
 
+    def query_final(url: str, query_id: str) -> bool:
+        asked.append((url, query_id))
+        return late.query_final()
+
     monkeypatch.setattr(client, "execute", fail)
+    monkeypatch.setattr(client, "query_final", query_final)
+    monkeypatch.setattr(engine, "ROLLBACK_POLL", 0.001)
     req = QueryRequest(
         query_id="q1",
         sql=f"CREATE TABLE too_many WITH (external_location = '{LOCATION}', partitioned_by = ARRAY['p']) "
@@ -108,4 +137,4 @@ def test_a_failed_ctas_is_reported_only_once_its_files_are_gone(monkeypatch: pyt
     with pytest.raises(QueryFailed, match=r"^HIVE_TOO_MANY_OPEN_PARTITIONS"):
         trino.execute(req, lambda handle: None)
     assert s3.files == [], "reported FAILED while the query's files were still listed"
-    assert s3.deleted == []  # Trino's own rollback removed them, waited for
+    assert asked == [(NeverDownServer.url, QUERY_ID)] * 3
