@@ -108,12 +108,14 @@ def moto_server(port: int) -> Any:
     from werkzeug.serving import make_server
 
     from harness.local import emulator
+    from harness.local.moto_dispatch import memoize_backend_lookup
 
     class QuietHandler(MotoRequestHandler):
         def log_request(self, *args: Any, **kwargs: Any) -> None:  # one line per call drowns the output
             pass
 
     emulator.apply_all()
+    memoize_backend_lookup()
     dispatcher = DomainDispatcherApplication(create_backend_app)
     app = emulator.wrap_all(dispatcher)
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietHandler)
