@@ -42,10 +42,10 @@ STARTUP_TIMEOUT = float(os.environ.get("LAKEHOUSE_TRINO_STARTUP_TIMEOUT", "300")
 
 JIT_SWITCH = "LAKEHOUSE_TRINO_JIT"
 # The JIT compilers the JVM may use. c1 (the default): the client compiler only (`TieredStopAtLevel=1`).
-# At the harness's scale (queries over a few rows to a few MB) most of a Trino's CPU is the JIT compiling
-# its planner and operators with C2, work that never pays back before the JVM ends; C1 alone compiles
-# quickly and less. full: the JVM's default tiered C1 + C2, for peak throughput on big data (the full-day
-# archive bench). Compilation never changes what a Java program computes, only how fast.
+# At the harness's scale (queries over a few rows to a few MB) C2 compiling the planner and operators was
+# ~40 % of a Trino's CPU and never paid back before the JVM ended. full: the JVM's default tiered C1 + C2,
+# for throughput on big data (it pays back from about a million events per query: the archive bench).
+# Compilation never changes what a Java program computes, only how fast (docs/benchmarks.md).
 JIT_MODES: dict[str, tuple[str, ...]] = {"c1": ("-XX:TieredStopAtLevel=1",), "full": ()}
 
 
