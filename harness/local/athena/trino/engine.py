@@ -227,9 +227,14 @@ class TrinoEngine:
 
     def _await_rollback(self, req: QueryRequest, trino_query_id: str, location: str | None) -> None:
         where = self._write_location(req, location)
-        if where is not None:
-            url = self.server.url
-            await_rollback(self.s3, where, trino_query_id, lambda: client.query_final(url, trino_query_id))
+        if where is None:
+            return
+        url = self.server.url
+
+        def final() -> bool:  # a JVM that has exited writes nothing more either
+            return client.query_final(url, trino_query_id) or not self.server.alive()
+
+        await_rollback(self.s3, where, trino_query_id, final)
 
 
 _CTAS_HEAD = re.compile(

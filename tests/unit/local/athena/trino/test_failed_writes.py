@@ -104,6 +104,9 @@ class NeverDownServer:
     def wait_ready(self) -> float:
         return 0.0
 
+    def alive(self) -> bool:
+        return True
+
 
 def test_a_failed_ctas_is_reported_only_once_its_files_are_gone(monkeypatch: pytest.MonkeyPatch) -> None:
     trino = TrinoEngine(AwsConfig("http://127.0.0.1:1"), threads=1, server=NeverDownServer())  # type: ignore[arg-type]
