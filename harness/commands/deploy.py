@@ -12,8 +12,9 @@ Targets (docs/runbook.md):
   Needs an explicit --env.
 - localstack: endpoints at $LOCALSTACK_ENDPOINT (default http://localhost:4566), local state kept in
   .work/ so a later command sees what an earlier one applied.
-- local: the embedded local AWS, alive for one command only: `plan` plans from scratch, `apply` applies
-  and then destroys again (a full round trip), `smoke` applies, runs the smoke suite and destroys.
+- local: the embedded local AWS, alive for one command only: `plan` plans from scratch (without a local
+  Athena: it queries nothing, so no Trino JVM starts), `apply` applies and then destroys again (a full round
+  trip), `smoke` applies, runs the smoke suite and destroys.
 
 Every plan is saved with its JSON (.work/plans/<env>.json, where the compliance gates read plans) and a
 Markdown summary; under GitHub Actions the summary is appended to $GITHUB_STEP_SUMMARY. `apply` and
@@ -216,8 +217,11 @@ def _artifacts() -> Path:
 
 
 @contextmanager
-def deployment(env: EnvSpec, target: str, tofu: Tofu | None = None) -> Iterator[Deployment]:
-    """A workspace for env on target; for the local target, the embedded AWS for as long as it is open."""
+def deployment(
+    env: EnvSpec, target: str, tofu: Tofu | None = None, *, athena: bool = True
+) -> Iterator[Deployment]:
+    """A workspace for env on target; for the local target, the embedded AWS for as long as it is open.
+    athena=False: a command that runs no query starts no local Athena (on Trino, no JVM)."""
     if target not in TARGETS:
         raise DeployError(f"unknown target {target!r}; choose from {', '.join(TARGETS)}")
     # Fail fast on misconfiguration, before zips are built or the toolchain is checked.
@@ -226,7 +230,7 @@ def deployment(env: EnvSpec, target: str, tofu: Tofu | None = None) -> Iterator[
         localstack_url()  # answers, or one line saying so
     variables = stack_variables(env, _artifacts())
     tofu = tofu or resolve()
-    with open_target(target, athena=target == "local") as where:
+    with open_target(target, athena=athena and target == "local") as where:
         if target == "local":
             # The embedded account ends with the command, so its buckets go with it whatever the env: moto
             # writes server access logs on every bucket request (the destroy plan's refresh too), and the
@@ -262,7 +266,7 @@ def init_and_plan(
 
 
 def cmd_plan(env: EnvSpec, target: str) -> int:
-    with deployment(env, target) as d:
+    with deployment(env, target, athena=False) as d:  # a plan of an empty account queries nothing
         init_and_plan(d)
     return 0
 

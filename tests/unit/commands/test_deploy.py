@@ -250,3 +250,31 @@ def test_pytest_on_an_empty_dir_fails_so_smoke_cannot_pass_with_no_tests(tmp_pat
     cmd = deploy.smoke_command([])
     proc = subprocess.run([*cmd, "-q"], cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode == 5
+
+
+def test_a_local_plan_starts_no_local_athena_and_smoke_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan of the empty embedded account runs no query: no local Athena, so no Trino JVM to start."""
+    from contextlib import contextmanager
+
+    opened: list[bool] = []
+
+    class Opened(Exception):
+        pass
+
+    @contextmanager
+    def fake_open_target(name: str, *, athena: bool = True):  # type: ignore[no-untyped-def]
+        opened.append(athena)
+        raise Opened
+        yield
+
+    monkeypatch.setattr(deploy, "open_target", fake_open_target)
+    monkeypatch.setattr(deploy, "_artifacts", lambda: Path("/nowhere"))
+    monkeypatch.setattr(deploy, "stack_variables", lambda env, artifacts: {})
+    monkeypatch.setattr(deploy, "resolve", lambda: object())
+    for command in (
+        lambda: deploy.cmd_plan(EnvSpec.parse("dev"), "local"),
+        lambda: deploy.cmd_smoke(EnvSpec.parse("dev"), "local", []),
+    ):
+        with pytest.raises(Opened):
+            command()
+    assert opened == [False, True]

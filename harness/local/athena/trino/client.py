@@ -157,3 +157,13 @@ def execute(
             handle.interrupt()
         resp = _request("GET", next_uri, None, {}, timeout=timeout)
     return TrinoResult(query_id, columns, rows, update_type, update_count, stats, warnings)
+
+
+def query_final(base_url: str, query_id: str) -> bool:
+    """Whether Trino has finished with a query: its tasks have all terminated (a failed query's writers
+    have closed or aborted their files), not only its state being FAILED. False when it cannot tell."""
+    try:
+        info = _request("GET", f"{base_url}/v1/query/{urllib.parse.quote(query_id)}", None, {}, timeout=10)
+    except TrinoUnreachable:
+        return False
+    return bool(info and info.get("finalQueryInfo"))

@@ -20,7 +20,7 @@ from typing import Any
 from ..engine import Engine, Outcome, QueryRequest, classify
 from ..errors import DATA_ERROR, INTERNAL_ERROR, SYSTEM, USER, USER_ERROR, QueryFailed
 from ..results import ResultSet
-from ..s3io import AwsConfig, S3Io, split_uri
+from ..s3io import AwsConfig, S3Io, S3Object, split_uri
 from ..types import ROWS_COLUMN
 from . import client
 from .results import build
@@ -39,6 +39,9 @@ DATA_ERRORS = {
     "HIVE_CURSOR_ERROR",
     "HIVE_INVALID_PARTITION_VALUE",
 }
+# How long a failed INSERT/CTAS waits for Trino to be done with it (await_rollback), polling.
+ROLLBACK_DEADLINE = 30.0
+ROLLBACK_POLL = 0.1
 # Athena CTAS properties Trino's Hive connector spells differently or lacks.
 _COMPRESSION_PROPS = ("write_compression", "parquet_compression", "orc_compression")
 
@@ -108,6 +111,8 @@ class TrinoEngine:
                 )
             )
         except client.TrinoQueryError as e:
+            if sub in ("INSERT", "CREATE_TABLE_AS_SELECT") and e.query_id:
+                self._await_rollback(req, e.query_id, location)
             if cut_off.is_set():
                 raise QueryFailed(
                     "Query cancelled! : Bytes scanned limit was exceeded", state="CANCELLED"
@@ -199,26 +204,37 @@ class TrinoEngine:
         sql = f"{req.sql[: m.end()]} WITH ({', '.join(kept)}) {rest}"
         return sql, session, location
 
+    def _write_location(self, req: QueryRequest, location: str | None) -> str | None:
+        """Where an INSERT/CTAS writes: the CTAS's location, else the INSERT's table's (None: unknown)."""
+        if location is not None:
+            return location
+        target = _INSERT_TARGET.match(req.sql)
+        if target is None:
+            return None
+        parts = [p.strip('"').lower() for p in target.group("name").split(".")]
+        db, name = (parts[-2], parts[-1]) if len(parts) >= 2 else (req.database or "", parts[-1])
+        try:
+            return self.catalog.get_table(db, name).location
+        except QueryFailed:
+            return None
+
     def _written_files(
         self, req: QueryRequest, sub: str, trino_query_id: str, location: str | None
     ) -> list[str]:
         """The data files this query wrote (the manifest Athena puts next to an INSERT/CTAS result)."""
-        if location is None:
-            target = _INSERT_TARGET.match(req.sql)
-            if target is None:
-                return []
-            parts = [p.strip('"').lower() for p in target.group("name").split(".")]
-            db, name = (parts[-2], parts[-1]) if len(parts) >= 2 else (req.database or "", parts[-1])
-            try:
-                location = self.catalog.get_table(db, name).location
-            except QueryFailed:
-                return []
-        bucket, _prefix = split_uri(location)
-        return [
-            f.uri
-            for f in self.s3.list_files(location)
-            if f.key.rsplit("/", 1)[-1].startswith(trino_query_id) and f.bucket == bucket
-        ]
+        where = self._write_location(req, location)
+        return [] if where is None else [f.uri for f in query_files(self.s3, where, trino_query_id)]
+
+    def _await_rollback(self, req: QueryRequest, trino_query_id: str, location: str | None) -> None:
+        where = self._write_location(req, location)
+        if where is None:
+            return
+        url = self.server.url
+
+        def final() -> bool:  # a JVM that has exited writes nothing more either
+            return client.query_final(url, trino_query_id) or not self.server.alive()
+
+        await_rollback(self.s3, where, trino_query_id, final)
 
 
 _CTAS_HEAD = re.compile(
@@ -270,6 +286,40 @@ def _split_props(text: str) -> list[tuple[str, str]]:
             key, _, value = piece.partition("=")
             out.append((key.strip(), value.strip()))
     return out
+
+
+def query_files(s3: S3Io, location: str, trino_query_id: str) -> list[S3Object]:
+    """The files one Trino query wrote under a location: Trino names each `<query id>_<uuid>`."""
+    bucket, _prefix = split_uri(location)
+    return [
+        f
+        for f in s3.list_files(location)
+        if f.key.rsplit("/", 1)[-1].startswith(trino_query_id) and f.bucket == bucket
+    ]
+
+
+def await_rollback(
+    s3: S3Io,
+    location: str,
+    trino_query_id: str,
+    query_final: Callable[[], bool],
+    deadline: float = ROLLBACK_DEADLINE,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """A failed INSERT/CTAS keeps nothing, as on Athena. But Trino reports a query FAILED (or CANCELLED)
+    before it has finished with it: its aborted writers may still be closing files (each an S3 upload) and
+    its rollback, run as the query's transaction is aborted, deletes them only afterwards. So the failure
+    is reported once Trino says the query is final (every task terminated, so no writer of it is left;
+    waited for `deadline` seconds at most), and whatever the query wrote that is still there then is
+    deleted here: the end state Trino's rollback reaches (S3 deletes are idempotent, so racing it is
+    harmless), without waiting for its asynchronous abort."""
+    waited = 0.0
+    while not query_final() and waited < deadline:
+        sleep(ROLLBACK_POLL)
+        waited += ROLLBACK_POLL
+    left = query_files(s3, location, trino_query_id)
+    if left:
+        s3.delete_files([f.path for f in left])
 
 
 def _write_outcome(rows: int, files: list[str], scanned: int) -> Outcome:

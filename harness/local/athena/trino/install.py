@@ -353,6 +353,13 @@ def main(argv: list[str] | None = None) -> int:
     except TrinoInstallError as exc:
         log(f"error: {exc}")
         return 1
+    except RuntimeError as exc:
+        from .server import TrinoStartError  # here: server imports this module
+
+        if not isinstance(exc, TrinoStartError):  # the server's settings, e.g. a bad LAKEHOUSE_TRINO_JIT
+            raise
+        log(f"error: {exc}")
+        return 1
     return 0
 
 

@@ -28,7 +28,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.paths import work_dir
@@ -40,11 +40,22 @@ CATALOG = "awsdatacatalog"
 STARTUP_TIMEOUT = float(os.environ.get("LAKEHOUSE_TRINO_STARTUP_TIMEOUT", "300"))
 
 
+JIT_SWITCH = "LAKEHOUSE_TRINO_JIT"
+# The JIT compilers the JVM may use. c1 (the default): the client compiler only (`TieredStopAtLevel=1`).
+# At the harness's scale (queries over a few rows to a few MB) C2 compiling the planner and operators was
+# ~40 % of a Trino's CPU and never paid back before the JVM ended. full: the JVM's default tiered C1 + C2,
+# for throughput on big data (it pays back from about a million events per query: the archive bench).
+# Compilation never changes what a Java program computes, only how fast (docs/benchmarks.md).
+JIT_MODES: dict[str, tuple[str, ...]] = {"c1": ("-XX:TieredStopAtLevel=1",), "full": ()}
+
+
 @dataclass(frozen=True)
 class TrinoSettings:
-    """Memory sized for a 2-core / 24 GiB machine shared with the tests: one Trino takes at most ~3 GiB."""
+    """Memory sized for a 2-core / 24 GiB machine shared with the tests: one Trino takes at most ~3 GiB.
+    Read from the environment when made (not when imported), so a process can start differently set ones."""
 
-    heap: str = os.environ.get("LAKEHOUSE_TRINO_HEAP", "2G")
+    heap: str = field(default_factory=lambda: os.environ.get("LAKEHOUSE_TRINO_HEAP", "2G"))
+    jit: str = field(default_factory=lambda: os.environ.get(JIT_SWITCH, "c1"))
     # Athena's own limit on partitions one INSERT/CTAS may write (HIVE_TOO_MANY_OPEN_PARTITIONS).
     max_partitions_per_writer: int = 100
 
@@ -57,6 +68,13 @@ class TrinoSettings:
             raise TrinoStartError(f"LAKEHOUSE_TRINO_HEAP must look like 2G or 1536M, got {self.heap!r}")
         megabytes = int(match.group(1)) * (1024 if match.group(2) in "gG" else 1)
         return f"{megabytes // 2}MB"
+
+    @property
+    def jit_options(self) -> list[str]:
+        mode = self.jit.strip().lower()
+        if mode not in JIT_MODES:
+            raise TrinoStartError(f"{JIT_SWITCH} must be one of {', '.join(JIT_MODES)}, got {self.jit!r}")
+        return list(JIT_MODES[mode])
 
 
 class TrinoStartError(RuntimeError):
@@ -188,6 +206,9 @@ class TrinoServer:
             "-Djdk.nio.maxCachedBufferSize=2000000",
             "-Dfile.encoding=UTF-8",
             "-Duser.timezone=UTC",  # Athena runs in UTC
+            # GC and compiler threads are left to the JVM: on 2 cores it already runs 2 parallel GC, 1
+            # concurrent GC and 1 (C1) or 2 (C1 + C2) compiler threads (docs/athena-engines.md).
+            *self.settings.jit_options,
         ]
 
     def _aot_options(self, java: install.Java) -> list[str]:
