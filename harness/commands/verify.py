@@ -65,6 +65,7 @@ class Context:
     envs: tuple[str, ...]
     full: bool = False
     facts: dict[str, object] = field(default_factory=dict)
+    phases: tuple[str, ...] = ()  # the phases this run was asked for
 
 
 def _say(msg: str) -> None:
@@ -130,16 +131,20 @@ def phase_plans(ctx: Context) -> str:
 
 def phase_compliance(ctx: Context) -> str:
     """The terraform-compliance gates on each plan the plans phase wrote."""
-    from harness.gates.compliance import run_gates
+    from harness.gates import plan_checks
+    from harness.gates.compliance import features_dir, run_gates
 
     plans = ctx.facts.get("plans")
     if not isinstance(plans, dict) or not plans:
         raise HarnessError("no plans to gate: the plans phase did not run or failed")
     results, failed = [], []
+    gates = len(list(features_dir().glob("*.feature"))) + len(plan_checks.CHECKS)
     for env, path in plans.items():
         report = run_gates(Path(path))
         results.append(f"{env}: {len(report.features) - len(report.failed)}/{len(report.features)}")
-        if not report.ok:
+        if len(report.features) != gates:
+            failed.append(f"{env} (reported {len(report.features)} gates of {gates})")
+        elif not report.ok:
             print(report.output, file=sys.stderr)
             print(report.summary(), file=sys.stderr)
             failed.append(f"{env} ({', '.join(report.failed)})")
@@ -190,6 +195,19 @@ def counts_line(rows: list[dict[str, object]]) -> str:
     )
 
 
+# The integration suite's plan-and-gate of each env: exactly what the plans and compliance phases do.
+GATES_ON_THE_REAL_PLAN = "tests/integration/test_compliance.py::test_gates_pass_on_the_real_plan"
+
+
+def integration_deselected(ctx: Context) -> list[str]:
+    """When the whole integration suite runs (--full) beside the plans and compliance phases, the lane
+    leaves out the suite's own plan and gates of the same envs instead of planning each env twice (run
+    alone, the test plans for itself)."""
+    if not ctx.full or not {"plans", "compliance"} <= set(ctx.phases):
+        return []
+    return [f"--deselect={GATES_ON_THE_REAL_PLAN}[{env}]" for env in ctx.envs]
+
+
 def phase_integration(ctx: Context) -> str:
     """Apply a local environment, run the pipeline scenarios and assert their counts, destroy; then the
     invariants over every day the suite recorded."""
@@ -200,7 +218,7 @@ def phase_integration(ctx: Context) -> str:
     counts.unlink(missing_ok=True)
     try:
         suite = FULL_SUITE if ctx.full else PIPELINE_SUITE
-        result = _pytest([suite], env={COUNTS_FILE_ENV: str(counts)})
+        result = _pytest([suite, *integration_deselected(ctx)], env={COUNTS_FILE_ENV: str(counts)})
     finally:
         ctx.facts["counts"] = read_counts(counts)
     check_invariants(ctx.facts["counts"])  # type: ignore[arg-type]
@@ -369,7 +387,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [p for p in wanted if p not in PHASES]
     if unknown:
         parser.error(f"unknown phase(s) {unknown}; choose from {list(PHASES)}")
-    ctx = Context(envs=tuple(e.strip() for e in args.envs.split(",") if e.strip()), full=args.full)
+    ctx = Context(
+        envs=tuple(e.strip() for e in args.envs.split(",") if e.strip()), full=args.full, phases=tuple(wanted)
+    )
     return entry_point("verify", lambda: run_phases(wanted, ctx))
 
 

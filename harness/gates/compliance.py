@@ -6,8 +6,12 @@
 Prints terraform-compliance's own report, then one line per feature; exits non-zero if any gate fails.
 
 terraform-compliance 1.16 caches the parsed plan between the features of one run but not its data
-sources, so a data-source step only sees data in the first feature of a run. Features that use data
-sources therefore run alone, the rest together (see feature_batches).
+sources, so a data-source step only sees data in the first feature of a run. Each run therefore holds at
+most one feature that uses data sources, and runs it first (see feature_batches).
+
+Each run is terraform-compliance's own entry point in a fresh state: by default a child forked from one
+long-lived process that has imported terraform-compliance once (harness/gates/compliance_runner.py), or,
+with LAKEHOUSE_COMPLIANCE_RUNNER=process, a new `terraform-compliance` process per run.
 
 The mutants that prove each gate bites live in harness.gates.mutants.
 """
@@ -15,6 +19,7 @@ The mutants that prove each gate bites live in harness.gates.mutants.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import re
@@ -22,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,38 +142,185 @@ def parse_report(text: str) -> dict[str, FeatureResult]:
 # ------------------------------------------------------------------------------------------ running
 
 
-def feature_batches(directory: Path) -> list[list[Path]]:
-    """Features grouped into terraform-compliance runs: each data-source feature alone, the rest together."""
+DATA_SOURCE_STEP = re.compile(r"\bdata configured\b")
+RUNNER_ENV = "LAKEHOUSE_COMPLIANCE_RUNNER"  # "fork" (default) or "process"
+# The features after a run's first one sit in this subdirectory of the run's feature directory: radish
+# walks the directory top-down, so the one file at the top is the run's first feature.
+LATER = "later"
+
+
+def feature_batches(directory: Path, merged: bool = True) -> list[list[Path]]:
+    """Features grouped into terraform-compliance runs, each run's first feature first.
+
+    A data-source step sees data only in the first feature of a run (terraform-compliance 1.16 caches the
+    parsed plan, not its data sources, for the features after the first). So each data-source feature
+    opens a run of its own, the first of them followed by every feature without data sources; those never
+    read data sources and see the same cached plan whichever feature comes first. merged=False: every
+    data-source feature alone and the rest in a run of their own (one run more; the equality test and the
+    benchmark compare the two)."""
     files = sorted(directory.glob("*.feature"))
     if not files:
         raise ComplianceError(f"no *.feature files in {directory}")
-    uses_data = [f for f in files if re.search(r"\bdata configured\b", f.read_text(encoding="utf-8"))]
+    uses_data = [f for f in files if DATA_SOURCE_STEP.search(f.read_text(encoding="utf-8"))]
     rest = [f for f in files if f not in uses_data]
-    return ([rest] if rest else []) + [[f] for f in uses_data]
+    if not uses_data or not merged:
+        return ([rest] if rest else []) + [[f] for f in uses_data]
+    return [[uses_data[0], *rest]] + [[f] for f in uses_data[1:]]
 
 
-def run_gates(plan: Path, directory: Path | None = None, binary: Path | None = None) -> GateReport:
-    """Run every feature, and every check of harness.gates.plan_checks, against one plan JSON file."""
+def lay_out_run(batch: list[Path], tmp: Path) -> None:
+    """A run's features in a directory (-f takes a directory only): its first feature at the top, the rest
+    one level down, so radish (os.walk, top-down) runs the first one first."""
+    shutil.copy2(batch[0], tmp / batch[0].name)
+    if len(batch) > 1:
+        (tmp / LATER).mkdir()
+        for f in batch[1:]:
+            shutil.copy2(f, tmp / LATER / f.name)
+
+
+def runner_mode() -> str:
+    mode = os.environ.get(RUNNER_ENV, "fork").strip() or "fork"
+    if mode not in ("fork", "process"):
+        raise ComplianceError(f"{RUNNER_ENV}={mode!r}: choose fork or process")
+    return mode
+
+
+def _compliance_env() -> dict[str, str]:
+    return {**os.environ, "COLORFUL_DISABLE": "1"}
+
+
+class ForkedRunner:
+    """The client of one harness/gates/compliance_runner.py process (in .venv-compliance): each job is a
+    fresh terraform-compliance run in a child it forks. One per process and binary; thread-safe."""
+
+    def __init__(self, binary: Path) -> None:
+        python = binary.parent / "python"
+        if not python.exists():
+            raise ComplianceError(f"{python} is missing: run `make compliance-venv`")
+        self._lock = threading.Lock()
+        self._proc = subprocess.Popen(
+            [str(python), str(Path(__file__).with_name("compliance_runner.py")), str(binary)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=_compliance_env(),
+        )
+        ready = self._read()
+        if not ready.get("ready"):
+            raise ComplianceError(f"the terraform-compliance runner did not start: {ready}")
+
+    def _read(self) -> dict[str, object]:
+        assert self._proc.stdout is not None
+        line = self._proc.stdout.readline()
+        if not line:
+            code = self._proc.wait()
+            raise ComplianceError(f"the terraform-compliance runner exited ({code}); see its stderr above")
+        return dict(json.loads(line))
+
+    def run(self, argvs: list[list[str]], scratch: Path) -> list[tuple[int, str, str]]:
+        """Exit code, stdout and stderr of `terraform-compliance <argv>` for each argv, run side by side."""
+        jobs = [
+            {"argv": argv, "stdout": str(scratch / f"{i}.out"), "stderr": str(scratch / f"{i}.err")}
+            for i, argv in enumerate(argvs)
+        ]
+        with self._lock:
+            assert self._proc.stdin is not None
+            try:
+                self._proc.stdin.write(json.dumps({"jobs": jobs}) + "\n")
+                self._proc.stdin.flush()
+            except BrokenPipeError as exc:
+                raise ComplianceError("the terraform-compliance runner is gone") from exc
+            codes = self._read()["codes"]
+        assert isinstance(codes, list)
+        return [
+            (
+                int(code),
+                Path(str(job["stdout"])).read_text(encoding="utf-8", errors="replace"),
+                Path(str(job["stderr"])).read_text(encoding="utf-8", errors="replace"),
+            )
+            for code, job in zip(codes, jobs, strict=True)
+        ]
+
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            assert self._proc.stdin is not None
+            self._proc.stdin.close()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+
+
+_RUNNERS: dict[Path, ForkedRunner] = {}
+_RUNNERS_LOCK = threading.Lock()
+
+
+def forked_runner(binary: Path) -> ForkedRunner:
+    """This process's runner for `binary`: started on first use, and again if it has died."""
+    with _RUNNERS_LOCK:
+        runner = _RUNNERS.get(binary)
+        if runner is None or not runner.alive():
+            runner = _RUNNERS[binary] = ForkedRunner(binary)
+            atexit.register(runner.close)
+        return runner
+
+
+def run_compliance(
+    binary: Path, argvs: list[list[str]], mode: str | None = None
+) -> list[tuple[int, str, str]]:
+    """Exit code, stdout and stderr of `terraform-compliance <argv>` for each argv: forked from the
+    long-lived runner, or (mode "process", or no fork on this OS) each in a new process."""
+    mode = mode or runner_mode()
+    if mode == "fork" and hasattr(os, "fork"):
+        with tempfile.TemporaryDirectory(prefix="compliance-out-") as scratch:
+            return forked_runner(binary).run(argvs, Path(scratch))
+    results = []
+    for argv in argvs:
+        proc = subprocess.run(
+            [str(binary), *argv],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            env=_compliance_env(),
+        )
+        results.append((proc.returncode, proc.stdout, proc.stderr))
+    return results
+
+
+def run_gates(
+    plan: Path,
+    directory: Path | None = None,
+    binary: Path | None = None,
+    mode: str | None = None,
+    merged: bool = True,
+) -> GateReport:
+    """Run every feature, and every check of harness.gates.plan_checks, against one plan JSON file.
+
+    mode: "fork" or "process" (default: $LAKEHOUSE_COMPLIANCE_RUNNER, else fork); merged: see
+    feature_batches."""
     directory = directory or features_dir()
     binary = binary or compliance_bin()
     if not binary.exists():
         raise ComplianceError(f"{binary} is missing: run `make compliance-venv`")
     if not plan.is_file():
         raise ComplianceError(f"plan JSON {plan} does not exist")
+    with tempfile.TemporaryDirectory(prefix="features-") as tmp:
+        runs = []
+        for i, batch in enumerate(feature_batches(directory, merged)):
+            run_dir = Path(tmp) / str(i)
+            run_dir.mkdir()
+            lay_out_run(batch, run_dir)
+            runs.append(run_dir)
+        results = run_compliance(binary, [["-f", str(d), "-p", str(plan.resolve())] for d in runs], mode)
     outputs = []
-    for batch in feature_batches(directory):
-        # -f takes a directory only: each batch gets its own.
-        with tempfile.TemporaryDirectory(prefix="features-") as tmp:
-            for f in batch:
-                shutil.copy2(f, Path(tmp) / f.name)
-            proc = subprocess.run(
-                [str(binary), "-f", tmp, "-p", str(plan.resolve())],
-                capture_output=True,
-                text=True,
-                env={**os.environ, "COLORFUL_DISABLE": "1"},
-            )
-        # Feature lines name the temporary copy: point them back at features/.
-        outputs.append((proc.stdout + proc.stderr).replace(tmp, str(directory)))
+    for run_dir, (_, stdout, stderr) in zip(runs, results, strict=True):
+        # Feature lines name the temporary copy: point them back at the features directory.
+        text = (stdout + stderr).replace(str(run_dir / LATER), str(directory))
+        outputs.append(text.replace(str(run_dir), str(directory)))
     output = ANSI.sub("", "\n".join(outputs))
     features = parse_report(output)
     # The checks terraform-compliance cannot express, on the same plan (harness.gates.plan_checks).

@@ -60,6 +60,16 @@ class Tofu:
         return proc
 
 
+# Go's GC target for our own tofu and provider builds (the provider inherits tofu's environment): a plan's
+# largest process then peaks at ~155 MB instead of ~110 MB, for 10-25 % less CPU (docs/toolchain.md).
+GO_GC_PERCENT = "400"
+
+
+def go_gc_env() -> dict[str, str]:
+    """GOGC for the local build, unless the caller's environment chose its own."""
+    return {} if "GOGC" in os.environ else {"GOGC": GO_GC_PERCENT}
+
+
 def resolve(build: bool = True) -> Tofu:
     """The Terraform binary to use. Builds the local toolchain when missing (build=True)."""
     tf_bin = os.environ.get("TF_BIN", "").strip()
@@ -77,7 +87,7 @@ def resolve(build: bool = True) -> Tofu:
         raise ToolMissing(f"{binary} is missing: run `make tools`")
     return Tofu(
         binary=binary,
-        env={"TF_CLI_CONFIG_FILE": str(toolchain.write_cli_config())},
+        env={"TF_CLI_CONFIG_FILE": str(toolchain.write_cli_config()), **go_gc_env()},
         provider_pin=toolchain.AWS_PROVIDER.version,
         provider_build_id=toolchain.build_id(toolchain.AWS_PROVIDER),
     )

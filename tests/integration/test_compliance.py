@@ -7,6 +7,8 @@ feature passing.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,6 +49,77 @@ def test_gates_pass_on_the_real_plan(
     assert len(report.features) == len(list(compliance.features_dir().glob("*.feature"))) + len(
         plan_checks.CHECKS
     )
+
+
+def _violating_copy(plan: Path, out: Path) -> Path:
+    """The plan with two violations: a wildcard action in an identity policy document (a data source, gated
+    by iam_least_privilege) and a key that does not rotate (a resource, gated by kms_rotation)."""
+    planned = json.loads(plan.read_text(encoding="utf-8"))
+    pipeline = planned["configuration"]["root_module"]["module_calls"]["pipeline"]["module"]
+    ingest = next(r for r in pipeline["resources"] if r["address"] == "data.aws_iam_policy_document.ingest")
+    ingest["expressions"]["statement"][0]["actions"]["constant_value"] = ["s3:*"]
+    for change in planned["resource_changes"]:
+        if change["type"] == "aws_kms_key":
+            change["change"]["after"]["enable_key_rotation"] = False
+    out.write_text(json.dumps(planned), encoding="utf-8")
+    return out
+
+
+def _without_run_ids(output: str) -> str:
+    return re.sub(r"Run [0-9a-f-]+ finished within .*", "Run <id> finished", output)
+
+
+def test_forked_merged_runs_report_what_fresh_separate_runs_report(
+    gates_ready: None,
+    local_aws_plans_only: str,
+    lambda_artifacts: Path,
+    worker_id_suffix: str,
+    tmp_path: Path,
+) -> None:
+    """The runs every gate goes through (a child forked from the long-lived runner; the data-source feature
+    first in the one run) report exactly what fresh terraform-compliance processes reported before (the
+    data-source feature in a run of its own): on a passing plan and on a violating one. On the violating
+    one, a forked run's whole output is a fresh process's too (the run ids aside)."""
+    plan = compliance.plan_env(
+        "dev", local_aws_plans_only, lambda_artifacts, name=f"compliance-equal-{worker_id_suffix}"
+    )
+    violating = _violating_copy(plan, tmp_path / "violating.json")
+    for path, failing in ((plan, []), (violating, ["iam_least_privilege", "kms_rotation"])):
+        before = compliance.run_gates(path, mode="process", merged=False)
+        now = compliance.run_gates(path, mode="fork", merged=True)
+        assert before.failed == failing, before.summary()
+        assert {n: r.failures for n, r in now.features.items()} == {
+            n: r.failures for n, r in before.features.items()
+        }
+    fresh_merged = compliance.run_gates(violating, mode="process", merged=True)
+    assert _without_run_ids(now.output) == _without_run_ids(fresh_merged.output)
+
+
+def test_forked_and_fresh_runs_fail_alike_on_bad_input(gates_ready: None, tmp_path: Path) -> None:
+    """What terraform-compliance refuses (a JSON that is no plan, a missing features directory) comes back
+    from a forked run with the exit code and output of a fresh process."""
+    not_a_plan = tmp_path / "not-a-plan.json"
+    not_a_plan.write_text('{"format_version": "9.9"}', encoding="utf-8")
+    argvs = [
+        ["-f", str(compliance.features_dir()), "-p", str(not_a_plan)],
+        ["-f", str(tmp_path / "missing"), "-p", str(not_a_plan)],
+    ]
+    fresh = compliance.run_compliance(compliance.compliance_bin(), argvs, mode="process")
+    forked = compliance.run_compliance(compliance.compliance_bin(), argvs, mode="fork")
+    assert forked == fresh
+    assert [code for code, _, _ in fresh] == [1, 1]
+    assert "is not a valid terraform plan" in fresh[0][1] and "is not a directory" in fresh[1][1]
+
+
+def test_a_runner_that_ended_is_started_again(gates_ready: None, tmp_path: Path) -> None:
+    binary = compliance.compliance_bin()
+    argvs = [["-f", str(tmp_path / "missing"), "-p", str(tmp_path / "plan.json")]]
+    first = compliance.run_compliance(binary, argvs, mode="fork")
+    runner = compliance.forked_runner(binary)
+    runner.close()
+    assert not runner.alive()
+    assert compliance.run_compliance(binary, argvs, mode="fork") == first
+    assert compliance.forked_runner(binary) is not runner
 
 
 @pytest.mark.parametrize("mutant", mutants.MUTANTS, ids=lambda m: m.id)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness.commands import verify
+from harness.paths import repo_root
 
 
 @pytest.fixture
@@ -88,3 +89,38 @@ def test_the_main_job_runs_the_pipeline_suite_and_full_runs_every_tier(
     for full in (False, True):
         verify.phase_integration(verify.Context(envs=("dev",), full=full))
     assert suites == ["tests/integration/test_pipeline.py", "tests/integration"]
+
+
+def _integration_command(monkeypatch: pytest.MonkeyPatch, ctx: verify.Context) -> list[str]:
+    commands: list[list[str]] = []
+
+    def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[bool, str]:
+        commands.append(cmd)
+        return True, "1 passed"
+
+    monkeypatch.setattr(verify, "_run", run)
+    verify.phase_integration(ctx)
+    (command,) = commands
+    return command
+
+
+def test_the_integration_lane_leaves_the_env_plans_to_the_plans_and_compliance_phases(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Each env is planned and gated once: by the plans and compliance phases when they run beside the whole
+    integration suite (--full), else by the suite's own test (whose name and envs the deselection must
+    match). The main job's integration phase (the pipeline suite) has no such test to leave out."""
+    path, name = verify.GATES_ON_THE_REAL_PLAN.split("::")
+    source = (repo_root() / path).read_text(encoding="utf-8")
+    quoted = ", ".join(f'"{env}"' for env in verify.ENVS)
+    assert f"def {name}(" in source and f"ENVS = ({quoted})" in source
+    monkeypatch.setattr(verify, "work_dir", lambda: tmp_path)
+    envs = ("dev", "staging", "prod")
+    full = verify.Context(envs=envs, full=True, phases=tuple(verify.PHASES))
+    deselected = [a for a in _integration_command(monkeypatch, full) if a.startswith("--deselect")]
+    assert deselected == [f"--deselect={verify.GATES_ON_THE_REAL_PLAN}[{env}]" for env in envs]
+    for ctx in (
+        verify.Context(envs=envs, full=True, phases=("integration", "plans")),
+        verify.Context(envs=envs, full=False, phases=tuple(verify.PHASES)),
+    ):
+        assert not [a for a in _integration_command(monkeypatch, ctx) if a.startswith("--deselect")]

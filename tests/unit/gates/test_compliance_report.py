@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -91,12 +92,52 @@ def test_gate_report_lists_failed_features() -> None:
     assert "FAIL  kms_rotation" in report.summary()
 
 
-def test_data_source_features_run_alone(tmp_path: Path) -> None:
-    (tmp_path / "a.feature").write_text("Given I have aws_kms_key defined\n")
-    (tmp_path / "b.feature").write_text("Given I have aws_iam_policy_document data configured\n")
-    (tmp_path / "c.feature").write_text("Given I have aws_cloudtrail defined\n")
-    batches = compliance.feature_batches(tmp_path)
-    assert [[p.name for p in b] for b in batches] == [["a.feature", "c.feature"], ["b.feature"]]
+def _features(directory: Path, data_features: tuple[str, ...] = ("b", "d")) -> Path:
+    for name in ("a", "b", "c", "d"):
+        step = "aws_iam_policy_document data configured" if name in data_features else "aws_kms_key defined"
+        (directory / f"{name}.feature").write_text(f"Given I have {step}\n")
+    return directory
+
+
+def test_each_data_source_feature_opens_a_run_and_the_first_takes_the_rest(tmp_path: Path) -> None:
+    batches = compliance.feature_batches(_features(tmp_path))
+    assert [[p.name for p in b] for b in batches] == [["b.feature", "a.feature", "c.feature"], ["d.feature"]]
+
+
+def test_without_data_source_features_one_run_holds_all(tmp_path: Path) -> None:
+    batches = compliance.feature_batches(_features(tmp_path, data_features=()))
+    assert [[p.name for p in b] for b in batches] == [["a.feature", "b.feature", "c.feature", "d.feature"]]
+
+
+def test_separate_batches_run_each_data_source_feature_alone(tmp_path: Path) -> None:
+    batches = compliance.feature_batches(_features(tmp_path), merged=False)
+    assert [[p.name for p in b] for b in batches] == [
+        ["a.feature", "c.feature"],
+        ["b.feature"],
+        ["d.feature"],
+    ]
+
+
+def test_a_runs_first_feature_is_the_first_radish_walks_to(tmp_path: Path) -> None:
+    """radish collects features with os.walk, top-down: the run's first feature is alone at the top."""
+    (tmp_path / "src").mkdir()
+    batch = compliance.feature_batches(_features(tmp_path / "src"))[0]
+    run = tmp_path / "run"
+    run.mkdir()
+    compliance.lay_out_run(batch, run)
+    walked = [Path(root, f).name for root, _, files in os.walk(run) for f in sorted(files)]
+    assert walked[0] == "b.feature"
+    assert sorted(walked[1:]) == ["a.feature", "c.feature"]
+
+
+def test_an_unknown_runner_mode_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(compliance.RUNNER_ENV, "threads")
+    with pytest.raises(ComplianceError, match="choose fork or process"):
+        compliance.runner_mode()
+    monkeypatch.setenv(compliance.RUNNER_ENV, "process")
+    assert compliance.runner_mode() == "process"
+    monkeypatch.delenv(compliance.RUNNER_ENV)
+    assert compliance.runner_mode() == "fork"
 
 
 def test_no_features_is_an_error(tmp_path: Path) -> None:
