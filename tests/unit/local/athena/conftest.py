@@ -16,6 +16,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from harness.local.athena import LocalAthenaServer
+from harness.local.aws import remember_moto_modules
 
 REGION = "us-east-1"
 CREDS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": REGION}
@@ -67,6 +68,7 @@ GOLD_COLUMNS = [
 
 @pytest.fixture(scope="session")
 def aws_endpoint() -> Iterator[str]:
+    remember_moto_modules()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
