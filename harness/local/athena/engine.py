@@ -83,6 +83,13 @@ def classify(sql: str) -> tuple[str, str]:
     return "DML", first or "UNKNOWN"
 
 
+_CATALOG_OBJECTS = (
+    "SELECT 'VIEW', view_name, temporary FROM duckdb_views() WHERE NOT internal"
+    " UNION ALL SELECT 'TABLE', table_name, temporary FROM duckdb_tables()"
+    " UNION ALL SELECT 'SEQUENCE', sequence_name, temporary FROM duckdb_sequences()"
+)
+
+
 class _Connection:
     """A DuckDB connection lent to one query at a time, with the translation macros defined on it.
 
@@ -121,19 +128,17 @@ class _Connection:
     def reset(self) -> bool:
         """Drops what a query left (its temporary views and tables); True when the catalog is then as a new
         connection's, apart from the translation macros (only `translate.install` defines any, each with
-        one fixed definition). Anything else left in it: False."""
+        one fixed definition). Anything else in it (a table or view that is not temporary, a sequence), a
+        result left unfinished or an aborted transaction (both make these statements fail): False."""
         con = self.con
-        leftovers = con.execute(
-            "SELECT 'VIEW', view_name FROM duckdb_views() WHERE temporary AND NOT internal"
-            " UNION ALL SELECT 'TABLE', table_name FROM duckdb_tables() WHERE temporary"
-        ).fetchall()
-        for kind, name in sorted(leftovers, key=lambda k: k[0] != "VIEW"):  # views before their tables
-            con.execute(f"DROP {kind} temp.main.{_quote_ident(name)}")
-        left = con.execute(
-            "SELECT (SELECT count(*) FROM duckdb_views() WHERE NOT internal)"
-            " + (SELECT count(*) FROM duckdb_tables()) + (SELECT count(*) FROM duckdb_sequences())"
-        ).fetchall()  # all of it: a result left unfinished blocks the connection's next statement
-        return left == [(0,)]
+        objects = con.execute(_CATALOG_OBJECTS).fetchall()  # all: an unfinished result blocks the next
+        if any(not temporary or kind == "SEQUENCE" for kind, _, temporary in objects):
+            return False
+        if objects:
+            for kind, name, _ in sorted(objects, key=lambda o: o[0] != "VIEW"):  # views before tables
+                con.execute(f"DROP {kind} temp.main.{_quote_ident(name)}")
+            return con.execute(_CATALOG_OBJECTS).fetchall() == []
+        return True
 
     def close(self) -> None:
         self.con.close()
@@ -143,9 +148,9 @@ class Engine:
     """Executes statements against the local AWS; one DuckDB connection per query at a time.
 
     Opening a DuckDB connection costs more CPU than a small query (~20-40 ms), so connections are kept
-    for the next query, but only after a query that returned normally, was never interrupted and left
-    nothing behind (`_Connection.reset`); each query still registers its own S3 filesystem (its byte
-    counter, its listing) and drops it at the end.
+    for the next query, but only after a query that returned or failed as a query (QueryFailed), was
+    never interrupted and left nothing `_Connection.reset` cannot drop; each query still registers its
+    own S3 filesystem (its byte counter, its listing) and drops it at the end.
     """
 
     IDLE_CONNECTIONS = 4
@@ -171,6 +176,9 @@ class Engine:
             outcome = session.run()
             ok = True
             return outcome
+        except QueryFailed:
+            ok = True  # the query's own failure: the connection may serve again if `reset` finds it clean
+            raise
         finally:
             session.close(reuse=ok)
 
@@ -183,7 +191,11 @@ class Engine:
             try:
                 outcome = unload_mod.run(session, spec)
             except duckdb.Error as e:
+                ok = True
                 raise session._duckdb_failure(e, spec.query) from None
+            except QueryFailed:
+                ok = True
+                raise
             ok = True
             return outcome
         finally:

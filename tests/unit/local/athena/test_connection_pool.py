@@ -51,14 +51,14 @@ def test_the_next_query_gets_the_connection_without_the_last_ones_objects(engine
     assert outcome.data_scanned == 0  # the byte counter is the query's own
 
 
-def test_a_failed_query_does_not_give_its_connection_back(engine: Engine) -> None:
-    with pytest.raises(QueryFailed):
-        run(engine, "SELECT CAST('x' AS integer)")
-    # on_connection saw it before the failure: it is closed, not idle
+def test_a_failed_query_gives_its_connection_back_only_clean(engine: Engine, lake: Lake) -> None:
+    lake.put_bronze("2024-01-02", [{"id": "1", "type": "PushEvent"}])
     lent: list[Any] = []
-    with pytest.raises(QueryFailed):
-        engine.execute(QueryRequest("q", "SELECT CAST('x' AS integer)", [], None, None, None), lent.append)
-    assert lent and lent[0] not in engine._idle
+    sql = "SELECT CAST(type AS integer) FROM github_events_bronze WHERE ingest_dt = '2024-01-02'"
+    with pytest.raises(QueryFailed, match=r"INVALID_CAST_ARGUMENT|Cannot cast"):
+        engine.execute(QueryRequest("q", sql, [], lake.database, None, None), lent.append)
+    assert lent[0] in engine._idle  # the table's view was made before the cast failed: dropped
+    assert lent[0].con.execute(TEMP_OBJECTS).fetchall() == [(0,)]
 
 
 def test_an_interrupted_connection_is_never_reused_and_a_late_cancel_reaches_nothing(engine: Engine) -> None:
