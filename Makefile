@@ -64,7 +64,7 @@ test: venv compliance-venv tools $(TRINO_DEP) ## the full test suite, every tier
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 # The unit tier is tests/unit without the slow tier (marker `slow`: a JVM start or a long scenario);
-# `make test` and `make verify` run both.
+# `make test` (and `make verify FULL=1`) run both.
 unit: venv ## the fast unit tier only (tests/unit without the slow tier)
 	@$(PY) -m pytest tests/unit -m "not slow" $(PYTEST_ARGS)
 
@@ -74,8 +74,10 @@ slow: venv $(TRINO_DEP) ## the slow tier of tests/unit: the Trino engine tests a
 fidelity: venv ## the Athena SQL corpus on the local Athena against Trino; writes docs/fidelity.md
 	@$(PY) -m harness.local.athena.fidelity $(if $(TRINO_ENGINE),--trino-engine $(if $(RECORD),--record),$(if $(TRINO_URL),--trino $(TRINO_URL) $(if $(RECORD),--record)))
 
-verify: venv compliance-venv tools $(TRINO_DEP) ## the main job: lint, validate, plans, gates, unit + local integration; summary + report
-	@$(PY) -m harness.commands.verify
+# `make verify` is the main job (the stack: lint, validate, plans, gates, unit tier, the pipeline scenarios on one
+# local environment); FULL=1 adds what `make test` runs besides (the slow tier, the whole integration suite).
+verify: venv compliance-venv tools $(TRINO_DEP) ## the main job: lint, validate, plans, gates, unit + local pipeline; FULL=1: every tier too
+	@$(PY) -m harness.commands.verify $(if $(FULL),--full)
 
 compliance: venv compliance-venv tools ## fresh plan of ENV on the embedded local AWS, then the terraform-compliance gates
 	@$(PY) -m harness.gates.compliance --env $(ENV)

@@ -1,9 +1,15 @@
 """`make verify`: the main job, phase by phase, with a summary and a Markdown report.
 
+The main job proves the stack: lint, validate, a plan per env and the gates on those plans, the unit
+tier, and one local environment applied, fed through the pipeline scenarios with their counts asserted,
+and destroyed. `make test` runs every tier besides: the harness's own proofs (each gate's mutants, the
+toolchain, bootstrap and workflow tests, the engine parity and archive scenarios, the slow tier);
+`--full` (`make verify FULL=1`) adds them here too.
+
 Every phase runs even when an earlier one failed (so one run shows everything that is wrong); the
 exit code is non-zero if any phase failed. The report lands in .work/verify-report.md.
 
-    python -m harness.commands.verify [--only lint,plans] [--envs dev,staging,prod]
+    python -m harness.commands.verify [--full] [--only lint,plans] [--envs dev,staging,prod]
 """
 
 from __future__ import annotations
@@ -48,9 +54,16 @@ LANES: tuple[tuple[str, ...], ...] = (
 )
 
 
+# The main job's integration phase: the pipeline scenarios on one deployed environment. With --full, the
+# whole integration suite (every scenario, the CLI, the gates' mutants, toolchain, bootstrap, workflows).
+PIPELINE_SUITE = "tests/integration/test_pipeline.py"
+FULL_SUITE = "tests/integration"
+
+
 @dataclass
 class Context:
     envs: tuple[str, ...]
+    full: bool = False
     facts: dict[str, object] = field(default_factory=dict)
 
 
@@ -178,13 +191,16 @@ def counts_line(rows: list[dict[str, object]]) -> str:
 
 
 def phase_integration(ctx: Context) -> str:
+    """Apply a local environment, run the pipeline scenarios and assert their counts, destroy; then the
+    invariants over every day the suite recorded."""
     from harness.pipeline.counts import COUNTS_FILE_ENV
 
     counts = work_dir() / "integration-counts.jsonl"
     counts.parent.mkdir(parents=True, exist_ok=True)
     counts.unlink(missing_ok=True)
     try:
-        result = _pytest(["tests/integration"], env={COUNTS_FILE_ENV: str(counts)})
+        suite = FULL_SUITE if ctx.full else PIPELINE_SUITE
+        result = _pytest([suite], env={COUNTS_FILE_ENV: str(counts)})
     finally:
         ctx.facts["counts"] = read_counts(counts)
     check_invariants(ctx.facts["counts"])  # type: ignore[arg-type]
@@ -209,6 +225,8 @@ PHASES: dict[str, Callable[[Context], str]] = {
     "slow": phase_slow,
     "integration": phase_integration,
 }
+# What a run does without --only: every phase but the slow tier, unless --full.
+MAIN_JOB = tuple(p for p in PHASES if p != "slow")
 
 
 def gold_chart_svg(rows: list[dict[str, object]], width: int = 640, bar_area: int = 180) -> str:
@@ -335,16 +353,23 @@ def run_lanes(wanted: list[str], ctx: Context) -> tuple[list[PhaseResult], float
     return [done[name] for name in wanted], time.monotonic() - began, critical
 
 
+def wanted_phases(full: bool, only: str | None) -> list[str]:
+    """--only's phases, else the main job's, else (--full) every phase."""
+    default = tuple(PHASES) if full else MAIN_JOB
+    return [p.strip() for p in (only or ",".join(default)).split(",") if p.strip()]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness.commands.verify", description=__doc__)
-    parser.add_argument("--only", default=",".join(PHASES), help="comma-separated phases to run")
+    parser.add_argument("--full", action="store_true", help="every tier, as make test runs them")
+    parser.add_argument("--only", default=None, help=f"comma-separated phases to run, of {','.join(PHASES)}")
     parser.add_argument("--envs", default=",".join(ENVS), help="environments to plan")
     args = parser.parse_args(argv)
-    wanted = [p.strip() for p in args.only.split(",") if p.strip()]
+    wanted = wanted_phases(args.full, args.only)
     unknown = [p for p in wanted if p not in PHASES]
     if unknown:
         parser.error(f"unknown phase(s) {unknown}; choose from {list(PHASES)}")
-    ctx = Context(envs=tuple(e.strip() for e in args.envs.split(",") if e.strip()))
+    ctx = Context(envs=tuple(e.strip() for e in args.envs.split(",") if e.strip()), full=args.full)
     return entry_point("verify", lambda: run_phases(wanted, ctx))
 
 

@@ -108,28 +108,19 @@ def moto_server(port: int) -> Any:
     from werkzeug.serving import make_server
 
     from harness.local import emulator
+    from harness.local.moto_dispatch import memoize_backend_lookup
 
     class QuietHandler(MotoRequestHandler):
         def log_request(self, *args: Any, **kwargs: Any) -> None:  # one line per call drowns the output
             pass
 
     emulator.apply_all()
-    remember_moto_modules()
+    memoize_backend_lookup()
     dispatcher = DomainDispatcherApplication(create_backend_app)
     app = emulator.wrap_all(dispatcher)
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietHandler)
     threading.Thread(target=_prepare_backends, args=(dispatcher,), daemon=True).start()
     return server
-
-
-def remember_moto_modules() -> None:
-    """moto's server looks each request's host up among its package's folders, listing and stat-ing the
-    installed package twice per request (~1.3 ms of CPU, a quarter of a small request); the folders do not
-    change while it runs, so the list is made once. Applying it twice is harmless."""
-    from moto import backends
-
-    modules = tuple(backends.list_of_moto_modules())
-    backends.list_of_moto_modules = lambda: iter(modules)  # type: ignore[assignment]
 
 
 # moto builds a service's request routing (and imports its models) on the service's first request, and

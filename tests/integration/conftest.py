@@ -45,15 +45,18 @@ def tofu() -> Tofu:
 
 @pytest.fixture(scope="session")
 def local_target() -> Iterator[Target]:
-    """This worker's embedded AWS (with its local Athena)."""
+    """This worker's embedded AWS with its local Athena, where the session's environment is deployed."""
     with open_target("local") as target:
         yield target
 
 
 @pytest.fixture(scope="session")
-def endpoints(local_target: Target) -> Endpoints:
-    assert local_target.endpoints is not None
-    return local_target.endpoints
+def endpoints() -> Iterator[Endpoints]:
+    """This worker's embedded AWS without a local Athena, for tests that plan or apply and never query: a
+    worker that runs only those starts no Athena engine (on Trino, a JVM: ~20-30 s of CPU)."""
+    with open_target("local", athena=False) as target:
+        assert target.endpoints is not None
+        yield target.endpoints
 
 
 @pytest.fixture(scope="session")

@@ -30,6 +30,7 @@ EXPRESSIONS = {
 # What each target must expand to under `make -n`, and the tests that cover that command.
 EXPECTED: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = [
     (re.compile(r"^verify$"), "-m harness.commands.verify", ("tests/integration/test_workflows.py",)),
+    (re.compile(r"^test$"), "-m pytest", ("tests/unit/test_xdist_groups.py",)),
     (
         re.compile(r"^(plan|apply|destroy)-(?P<env>.+)$"),
         "-m harness.commands.deploy {0} --env {env} --target aws",
@@ -135,7 +136,7 @@ CALLS = make_calls()
 
 def test_the_workflows_run_make() -> None:
     called = {a for _, args in CALLS for a in args if "=" not in a}
-    assert {"verify", "plan-pr-123", "apply-pr-123", "destroy-pr-123", "smoke", "drift"} <= called
+    assert {"verify", "test", "plan-pr-123", "apply-pr-123", "destroy-pr-123", "smoke", "drift"} <= called
     assert {"gates-pr-123", "plan-staging", "apply-staging"} <= called
 
 

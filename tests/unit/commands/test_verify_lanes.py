@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -65,3 +66,25 @@ def test_the_unit_and_slow_phases_together_run_every_unit_test(monkeypatch: pyte
     assert unit == ["pytest", "not slow"] and slow == ["pytest", "slow"]
     assert all("tests/unit" in cmd for cmd in commands)
     assert sum(lane.count("unit") + lane.count("slow") for lane in verify.LANES) == 2
+
+
+def test_the_main_job_runs_the_pipeline_suite_and_full_runs_every_tier(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Without --full: every phase but the slow tier, and the integration phase runs the pipeline scenarios;
+    with --full: every phase, and the whole integration suite, as `make test` runs it."""
+    main_job = ["lint", "validate", "plans", "compliance", "unit", "integration"]
+    assert verify.wanted_phases(False, None) == main_job
+    assert verify.wanted_phases(True, None) == list(verify.PHASES)
+    assert verify.wanted_phases(True, "lint, unit") == ["lint", "unit"]
+    suites: list[str] = []
+
+    def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[bool, str]:
+        suites.append(next(arg for arg in cmd if arg.startswith("tests/")))
+        return True, "1 passed"
+
+    monkeypatch.setattr(verify, "_run", run)
+    monkeypatch.setattr(verify, "work_dir", lambda: tmp_path)
+    for full in (False, True):
+        verify.phase_integration(verify.Context(envs=("dev",), full=full))
+    assert suites == ["tests/integration/test_pipeline.py", "tests/integration"]

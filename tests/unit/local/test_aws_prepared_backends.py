@@ -19,18 +19,3 @@ def test_every_service_the_provider_calls_is_built_before_its_first_request() ->
     kept = dispatcher.app_instances["s3"]
     aws._prepare_backends(dispatcher)
     assert dispatcher.app_instances["s3"] is kept
-
-
-def test_the_remembered_moto_module_list_is_the_installed_packages_folders() -> None:
-    import os
-
-    import moto
-    from moto import backends
-
-    from harness.local.aws import remember_moto_modules
-
-    root = os.path.dirname(moto.__file__)
-    folders = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)) and d[:2] != "__")
-    remember_moto_modules()
-    assert list(backends.list_of_moto_modules()) == folders and {"s3", "glue", "athena"} <= set(folders)
-    assert list(backends.list_of_moto_modules()) == folders  # not a one-shot iterator

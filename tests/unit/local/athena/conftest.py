@@ -16,7 +16,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from harness.local.athena import LocalAthenaServer
-from harness.local.aws import remember_moto_modules
+from harness.local.moto_dispatch import memoize_backend_lookup
 
 REGION = "us-east-1"
 CREDS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": REGION}
@@ -68,7 +68,7 @@ GOLD_COLUMNS = [
 
 @pytest.fixture(scope="session")
 def aws_endpoint() -> Iterator[str]:
-    remember_moto_modules()
+    memoize_backend_lookup()  # as the local AWS process does (harness/local/moto_dispatch.py)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
