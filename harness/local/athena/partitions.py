@@ -111,8 +111,9 @@ def _projected(table: TableDef, s3: S3Io, prune: Pruner | None) -> list[Partitio
         size *= len(d)
     if domains is not None and size <= MAX_ENUMERATED:
         values = [tuple(combo) for combo in product(*domains)]
-        parts = [Partition(v, _fill(template, keys, v)) for v in values]
-        return _apply(parts, prune)
+        if prune is not None and values:  # pruned before the locations are made: thousands of dates
+            values = [values[i] for i in prune(values)]
+        return [Partition(v, _fill(template, keys, v)) for v in values]
     # Injected (or very large) projections: discover the values present by listing.
     return _apply(_discover(table, template, keys, s3), prune)
 
