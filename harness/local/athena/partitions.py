@@ -7,6 +7,7 @@ partitions' locations are listed. Tables without projection use the partitions r
 
 from __future__ import annotations
 
+import calendar
 import re
 import threading
 from collections.abc import Callable
@@ -202,10 +203,15 @@ def _date_bound(text: str, fmt: str) -> datetime:
     amount = int(m.group(2)) * (1 if m.group(1) == "+" else -1)
     unit = m.group(3).upper().rstrip("S") + "S"
     if unit in ("MONTHS", "YEARS"):
-        months = amount * (12 if unit == "YEARS" else 1)
-        y, mo = divmod(now.month - 1 + months, 12)
-        return now.replace(year=now.year + y, month=mo + 1, day=min(now.day, 28))
+        return _plus_months(now, amount * (12 if unit == "YEARS" else 1))
     return now + timedelta(seconds=amount * _UNITS[unit])
+
+
+def _plus_months(value: datetime, months: int) -> datetime:
+    """Java's plusMonths: the same day of the month, or the month's last day where it has no such day."""
+    y, mo = divmod(value.month - 1 + months, 12)
+    year, month = value.year + y, mo + 1
+    return value.replace(year=year, month=month, day=min(value.day, calendar.monthrange(year, month)[1]))
 
 
 def _date_domain(p: dict[str, str], key: str) -> list[str]:
@@ -253,9 +259,8 @@ def _extend_dates(
     while current <= hi and len(out) <= MAX_ENUMERATED:
         out.append(current.strftime(fmt))
         if unit in ("MONTHS", "YEARS"):
-            months = interval * (12 if unit == "YEARS" else 1)
-            y, mo = divmod(current.month - 1 + months, 12)
-            current = current.replace(year=current.year + y, month=mo + 1)
+            # Each step from the last value, as Trino's projection steps (Jan 31, Feb 29, Mar 29, ...).
+            current = _plus_months(current, interval * (12 if unit == "YEARS" else 1))
         else:
             current += timedelta(seconds=interval * _UNITS.get(unit, 86400))
     return current

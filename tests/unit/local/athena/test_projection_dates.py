@@ -53,3 +53,20 @@ def test_a_start_relative_to_now_is_not_remembered() -> None:
     }
     assert len(partitions._date_domain(params, "d")) == 4
     assert not partitions._DATE_RUNS
+
+
+def test_months_from_a_day_a_later_month_lacks_step_as_java_does() -> None:
+    """From the 31st: the shorter month's last day, then that day onwards (each step from the last value,
+    Java's plusMonths), instead of failing on a day the month does not have."""
+    lo = datetime(2024, 1, 31, tzinfo=UTC)
+    hi = datetime(2024, 5, 1, tzinfo=UTC)
+    assert fresh("%Y-%m-%d", lo, hi, 1, "MONTHS") == ["2024-01-31", "2024-02-29", "2024-03-29", "2024-04-29"]
+    assert fresh(
+        "%Y-%m-%d", datetime(2023, 2, 28, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC), 1, "YEARS"
+    ) == [
+        "2023-02-28",
+        "2024-02-28",
+        "2025-02-28",
+        "2026-02-28",
+    ]
+    assert partitions._plus_months(datetime(2024, 3, 31, tzinfo=UTC), -1) == datetime(2024, 2, 29, tzinfo=UTC)

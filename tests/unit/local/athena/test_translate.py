@@ -11,27 +11,13 @@ import pytest
 
 from harness.local.athena import athena_rules, sql, translate
 from harness.local.athena.errors import QueryFailed
-from harness.local.athena.results import build
+
+from . import statement
 
 
 def run(query: str) -> tuple[list[str], list[list[str | None]]]:
     """(ColumnInfo types, rows as Athena text) for one statement, or QueryFailed like the engine's."""
-    con = duckdb.connect(config={"threads": 1})  # a third cheaper to open than one thread per core
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET integer_division = true")
-    athena_rules.check(query)
-    ast = sql.parse_statement(query)
-    sql.name_outputs(ast)
-    text = sql.to_duckdb(ast)
-    translate.install(con, text, set())
-    try:
-        cur = con.execute(text)
-    except duckdb.Error as e:
-        msg = str(e).split("\n")[0].split("Error: ", 1)[-1]
-        raise QueryFailed(msg) from None
-    desc = cur.description or []
-    result = build([d[0] for d in desc], [d[1] for d in desc], cur.fetchall())
-    return [str(c["Type"]) for c in result.column_info], result.rows
+    return statement.run(query, result=False)
 
 
 ANSWERS = [

@@ -6,31 +6,17 @@ Expected values are Trino's (asked through the local Athena's Trino engine); the
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
-from harness.local.athena import athena_rules, sql, translate, zoned
+from harness.local.athena import translate, zoned
 from harness.local.athena.errors import QueryFailed
-from harness.local.athena.results import build
+
+from . import statement
 
 
 def run(query: str, result: bool = True) -> tuple[list[str], list[list[str | None]]]:
     """(ColumnInfo types, rows as Athena text) of a statement whose rows are its result (a SELECT)."""
-    con = duckdb.connect(config={"threads": 1})  # a third cheaper to open than one thread per core
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET integer_division = true")
-    athena_rules.check(query)
-    ast = sql.parse_statement(query)
-    sql.name_outputs(ast)
-    text = sql.to_duckdb(ast, result=result)
-    translate.install(con, text, set())
-    try:
-        cur = con.execute(text)
-    except duckdb.Error as e:
-        raise QueryFailed(str(e).split("\n")[0].split("Error: ", 1)[-1]) from None
-    desc = cur.description or []
-    out = build([d[0] for d in desc], [d[1] for d in desc], cur.fetchall())
-    return [str(c["Type"]) for c in out.column_info], out.rows
+    return statement.run(query, result=result)
 
 
 TSTZ = "timestamp with time zone"
