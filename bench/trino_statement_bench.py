@@ -55,6 +55,8 @@ ARMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "after": ((), ()),
     "after-all-at-once": (("query.execution-policy=all-at-once",), ()),
     "after-no-stats": ((), ("hive.table-statistics-enabled=false",)),
+    "after-no-dynamic-filtering": (("enable-dynamic-filtering=false",), ()),
+    "after-task-concurrency-1": (("task.concurrency=1",), ()),
 }
 # Arms that run without the GetPartitions-by-segment extension (moto answered each segment with all).
 WITHOUT_SEGMENTS_GAP = {"before"}
