@@ -487,9 +487,9 @@ class _Hour:
     def _attempt(self) -> HourResult | str:
         """One GET of the file: a result (done, missing), or why it failed ("fatal: ..." when retrying
         cannot help). Transport and gzip errors propagate."""
-        timeout = max(
-            1.0, min(self.settings.request_timeout, self.remaining() - self.settings.reserve_seconds)
-        )
+        # At least 1 s (or the configured timeout, if shorter) even when the budget is nearly spent.
+        configured = self.settings.request_timeout
+        timeout = max(min(1.0, configured), min(configured, self.remaining() - self.settings.reserve_seconds))
         body = self.deps.http.open(self.url, timeout)
         try:
             if body.status == 404:

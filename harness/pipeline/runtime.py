@@ -69,7 +69,6 @@ class Context:
 
 for line in sys.stdin:
     request = json.loads(line)
-    deadline = time.monotonic() + float(request["timeout"])
     log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     sys.stdout.flush(); sys.stderr.flush()
     os.dup2(log, 1); os.dup2(log, 2); os.close(log)
@@ -81,6 +80,10 @@ for line in sys.stdin:
             if not origin.startswith(code_dir):
                 raise ImportError(f"handler module {module_name} came from {origin}, not the function's code")
             handler = getattr(module, func_name)
+        # The init phase is over: the function's timeout counts from here, as on Lambda.
+        results.write('{"started": true}\n')
+        results.flush()
+        deadline = time.monotonic() + float(request["timeout"])
         out = {"ok": True, "result": handler(request["event"], Context(deadline))}
     except Exception as exc:
         out = {"ok": False, "errorType": type(exc).__name__, "errorMessage": str(exc),
@@ -194,6 +197,10 @@ def load_function(lambda_client: Any, name: str, search_dirs: Iterable[Path] = (
 
 
 VERSION = "$LATEST"
+# How long a cold environment may take to start and import its handler before its invocation's
+# timeout starts (Lambda's init phase has its own limit, 10 s).
+INIT_GRACE_SECONDS = 5.0
+STARTED = b'{"started": true}'
 
 
 class ExecutionEnvironment:
@@ -205,6 +212,7 @@ class ExecutionEnvironment:
         self.function = fn
         self.scratch = scratch
         self.invocations = 0
+        self._pending = bytearray()  # bytes read from the runtime's result pipe, not yet a whole line
         self._stderr = scratch / f"env-{uuid.uuid4().hex[:8]}.stderr"
         with open(self._stderr, "wb") as stderr:
             self.proc = subprocess.Popen(
@@ -243,11 +251,12 @@ class ExecutionEnvironment:
             assert self.proc.stdin is not None and self.proc.stdout is not None
             self.proc.stdin.write(request.encode())
             self.proc.stdin.flush()
-            # A cold environment's interpreter start and imports are not the function's time: 5 s of grace.
-            ready, _, _ = select.select([self.proc.stdout], [], [], timeout + 5.0)
-            timed_out = not ready
-            if ready:
-                line = self.proc.stdout.readline()
+            # A cold environment's interpreter start and imports (Lambda's init phase) are not the
+            # function's time: they get INIT_GRACE_SECONDS; the timeout counts from the runtime's
+            # "started" line, so a timed-out invocation is stopped right at its timeout.
+            line, timed_out = self._read_line(INIT_GRACE_SECONDS)
+            if line == STARTED:
+                line, timed_out = self._read_line(timeout)
         except (BrokenPipeError, OSError):
             line = b""
         seconds = time.monotonic() - started
@@ -287,6 +296,27 @@ class ExecutionEnvironment:
             logs=logs + "\n".join(out.get("stackTrace", [])),
             seconds=seconds,
         )
+
+    def _read_line(self, seconds: float) -> tuple[bytes, bool]:
+        """The runtime's next line and False; (b"", True) if none comes within `seconds`; (b"", False) at EOF.
+
+        Reads the pipe's descriptor directly into our own buffer: a buffered reader could hold a second
+        line that select() on the descriptor would then never report.
+        """
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        end = time.monotonic() + seconds
+        while b"\n" not in self._pending:
+            left = end - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return b"", True
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return b"", False
+            self._pending += chunk
+        line, _, rest = bytes(self._pending).partition(b"\n")
+        self._pending = bytearray(rest)
+        return line, False
 
     def close(self) -> None:
         if self.alive:

@@ -83,42 +83,152 @@ def classify(sql: str) -> tuple[str, str]:
     return "DML", first or "UNKNOWN"
 
 
+_CATALOG_OBJECTS = (
+    "SELECT 'VIEW', view_name, temporary FROM duckdb_views() WHERE NOT internal"
+    " UNION ALL SELECT 'TABLE', table_name, temporary FROM duckdb_tables()"
+    " UNION ALL SELECT 'SEQUENCE', sequence_name, temporary FROM duckdb_sequences()"
+)
+
+
+class _Connection:
+    """A DuckDB connection lent to one query at a time, with the translation macros defined on it.
+
+    `interrupt()` (a cancelled query) reaches the connection only while its query holds it: once the
+    query gave it back, a late cancel is a no-op, and a connection that was interrupted is never reused.
+    """
+
+    def __init__(self, threads: int):
+        self.con = duckdb.connect(config={"threads": threads})
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET integer_division = true")  # Trino's integer / integer is integer
+        # DuckDB caches file contents by path and modification time per database; S3's times have
+        # one-second resolution, so a reused connection could read an object replaced within that second.
+        self.con.execute("SET enable_external_file_cache = false")
+        self.macros: set[str] = set()  # translation macros defined on this connection (fixed definitions)
+        self._lock = threading.Lock()
+        self._lent = False
+        self.interrupted = False
+
+    def lend(self) -> None:
+        with self._lock:
+            self._lent = True
+
+    def interrupt(self) -> None:
+        with self._lock:
+            if self._lent:
+                self.interrupted = True
+                self.con.interrupt()
+
+    def take_back(self) -> bool:
+        """Ends the loan; True when the connection may serve another query."""
+        with self._lock:
+            self._lent = False
+            return not self.interrupted
+
+    def reset(self) -> bool:
+        """Drops what a query left (its temporary views and tables); True when the catalog is then as a new
+        connection's, apart from the translation macros (only `translate.install` defines any, each with
+        one fixed definition). Anything else in it (a table or view that is not temporary, a sequence), a
+        result left unfinished or an aborted transaction (both make these statements fail): False."""
+        con = self.con
+        objects = con.execute(_CATALOG_OBJECTS).fetchall()  # all: an unfinished result blocks the next
+        if any(not temporary or kind == "SEQUENCE" for kind, _, temporary in objects):
+            return False
+        if objects:
+            for kind, name, _ in sorted(objects, key=lambda o: o[0] != "VIEW"):  # views before tables
+                con.execute(f"DROP {kind} temp.main.{_quote_ident(name)}")
+            return con.execute(_CATALOG_OBJECTS).fetchall() == []
+        return True
+
+    def close(self) -> None:
+        self.con.close()
+
+
 class Engine:
-    """Executes statements against the local AWS; one DuckDB connection per query."""
+    """Executes statements against the local AWS; one DuckDB connection per query at a time.
+
+    Opening a DuckDB connection costs more CPU than a small query (~20-40 ms), so connections are kept
+    for the next query, but only after a query that returned or failed as a query (QueryFailed), was
+    never interrupted and left nothing `_Connection.reset` cannot drop; each query still registers its
+    own S3 filesystem (its byte counter, its listing) and drops it at the end.
+    """
+
+    IDLE_CONNECTIONS = 4
 
     def __init__(self, aws: AwsConfig, threads: int | None = None):
         self.aws = aws
         self.s3 = S3Io(aws)
         self.catalog = GlueCatalog(aws.client("glue"))
         self.threads = threads or os.cpu_count() or 2
+        self._idle: list[_Connection] = []
+        self._idle_lock = threading.Lock()
         sqlmod.warm_up()
         # Receives each DuckDB statement a query runs (its views, then the query): for debugging and for
         # the benchmark, which replays them over local copies of the files as its ceiling.
         self.trace: Callable[[str], None] | None = None
 
-    def execute(
-        self, req: QueryRequest, on_connection: Callable[[duckdb.DuckDBPyConnection], None]
-    ) -> Outcome:
+    def execute(self, req: QueryRequest, on_connection: Callable[[Any], None]) -> Outcome:
+        """Runs one statement; `on_connection` gets what a cancel interrupts (`.interrupt()`)."""
         session = _Session(self, req)
-        on_connection(session.con)
+        on_connection(session.connection)
+        ok = False
         try:
-            return session.run()
+            outcome = session.run()
+            ok = True
+            return outcome
+        except QueryFailed:
+            ok = True  # the query's own failure: the connection may serve again if `reset` finds it clean
+            raise
         finally:
-            session.close()
+            session.close(reuse=ok)
 
-    def unload(
-        self, req: QueryRequest, spec: Any, on_connection: Callable[[duckdb.DuckDBPyConnection], None]
-    ) -> Outcome:
+    def unload(self, req: QueryRequest, spec: Any, on_connection: Callable[[Any], None]) -> Outcome:
         """Athena's UNLOAD (parsed by the Athena layer): the query's rows written as files under TO."""
         session = _Session(self, req)
-        on_connection(session.con)
+        on_connection(session.connection)
+        ok = False
         try:
             try:
-                return unload_mod.run(session, spec)
+                outcome = unload_mod.run(session, spec)
             except duckdb.Error as e:
+                ok = True
                 raise session._duckdb_failure(e, spec.query) from None
+            except QueryFailed:
+                ok = True
+                raise
+            ok = True
+            return outcome
         finally:
-            session.close()
+            session.close(reuse=ok)
+
+    def _connection(self) -> _Connection:
+        with self._idle_lock:
+            connection = self._idle.pop() if self._idle else None
+        connection = connection or _Connection(self.threads)
+        connection.lend()
+        return connection
+
+    def _give_back(self, connection: _Connection, reuse: bool) -> None:
+        keep = connection.take_back() and reuse
+        if keep:
+            try:
+                keep = connection.reset()
+            except Exception:  # e.g. a result the query left unfinished: a new connection is certain
+                keep = False
+        if keep:
+            with self._idle_lock:
+                keep = len(self._idle) < self.IDLE_CONNECTIONS
+                if keep:
+                    self._idle.append(connection)
+        if not keep:
+            connection.close()
+
+    def close(self) -> None:
+        """Closes the idle connections."""
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.close()
 
 
 class _Session:
@@ -130,10 +240,9 @@ class _Session:
         self.scanned = 0
         self.cut_off = False
         self._lock = threading.Lock()
-        self.con = duckdb.connect(config={"threads": engine.threads})
-        self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute("SET integer_division = true")  # Trino's integer / integer is integer
-        self._macros: set[str] = set()  # translation macros defined on this connection
+        self.connection = engine._connection()
+        self.con = self.connection.con
+        self._macros = self.connection.macros  # translation macros defined on this connection
         self.fs = self.s3.duckdb_filesystem(self._count)
         self.con.register_filesystem(self.fs)
         self._tables: dict[tuple[str, str], TableDef] = {}
@@ -142,9 +251,13 @@ class _Session:
         self.planning = 0.0  # seconds spent resolving tables, views and partitions
         self._view_depth = 0
 
-    def close(self) -> None:
-        self.con.close()
+    def close(self, reuse: bool = False) -> None:
+        try:
+            self.con.unregister_filesystem(self.fs.protocol[0])
+        except Exception:
+            reuse = False
         self.fs.close()
+        self.engine._give_back(self.connection, reuse)
 
     def _translate(self, node: exp.Expression, result: bool = False) -> str:
         """DuckDB SQL for an Athena expression, with the macros it calls defined on this connection.

@@ -8,6 +8,7 @@ partitions' locations are listed. Tables without projection use the partitions r
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -110,8 +111,9 @@ def _projected(table: TableDef, s3: S3Io, prune: Pruner | None) -> list[Partitio
         size *= len(d)
     if domains is not None and size <= MAX_ENUMERATED:
         values = [tuple(combo) for combo in product(*domains)]
-        parts = [Partition(v, _fill(template, keys, v)) for v in values]
-        return _apply(parts, prune)
+        if prune is not None and values:  # pruned before the locations are made: thousands of dates
+            values = [values[i] for i in prune(values)]
+        return [Partition(v, _fill(template, keys, v)) for v in values]
     # Injected (or very large) projections: discover the values present by listing.
     return _apply(_discover(table, template, keys, s3), prune)
 
@@ -212,8 +214,42 @@ def _date_domain(p: dict[str, str], key: str) -> list[str]:
     lo, hi = _date_bound(lo_text, fmt), _date_bound(hi_text, fmt)
     interval = int(p.get(f"projection.{key}.interval", "1"))
     unit = p.get(f"projection.{key}.interval.unit", "DAYS").upper()
-    out: list[str] = []
-    current = lo
+    return enumerate_dates(fmt, lo, hi, interval, unit, remember=not _NOW.match(lo_text.strip()))
+
+
+# A date projection's values from a fixed start, as far as the latest end asked for: the typical range
+# "2020-01-01,NOW" is thousands of formatted dates per query, and NOW only ever moves forward. The
+# enumeration is a fixed sequence cut at `hi`, so a later, larger `hi` continues where the last one
+# stopped and gives exactly what enumerating from the start would.
+_DATE_RUNS: dict[tuple[str, datetime, int, str], tuple[tuple[str, ...], datetime, datetime]] = {}
+_DATE_RUNS_LOCK = threading.Lock()
+_DATE_RUNS_MAX = 64
+
+
+def enumerate_dates(
+    fmt: str, lo: datetime, hi: datetime, interval: int, unit: str, remember: bool = True
+) -> list[str]:
+    """The values lo, lo + interval, ... up to hi, formatted (at most MAX_ENUMERATED + 1 of them)."""
+    run_key = (fmt, lo, interval, unit)
+    with _DATE_RUNS_LOCK:
+        run = _DATE_RUNS.get(run_key) if remember else None
+    if run is not None and run[2] <= hi:
+        values, current = list(run[0]), run[1]
+    else:
+        values, current = [], lo
+    current = _extend_dates(values, current, fmt, hi, interval, unit)
+    if remember:
+        with _DATE_RUNS_LOCK:
+            if len(_DATE_RUNS) >= _DATE_RUNS_MAX:
+                _DATE_RUNS.clear()
+            _DATE_RUNS[run_key] = (tuple(values), current, hi)
+    return values
+
+
+def _extend_dates(
+    out: list[str], current: datetime, fmt: str, hi: datetime, interval: int, unit: str
+) -> datetime:
+    """Appends to `out` from `current` up to `hi`; returns the next value not appended."""
     while current <= hi and len(out) <= MAX_ENUMERATED:
         out.append(current.strftime(fmt))
         if unit in ("MONTHS", "YEARS"):
@@ -222,4 +258,4 @@ def _date_domain(p: dict[str, str], key: str) -> list[str]:
             current = current.replace(year=current.year + y, month=mo + 1)
         else:
             current += timedelta(seconds=interval * _UNITS.get(unit, 86400))
-    return out
+    return current

@@ -11,6 +11,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import archive
@@ -20,7 +21,7 @@ from handler_support import ENV, RAW, FakeClock, FakeContext, metric_sum
 from lakehouse_common.config import ArchiveConfig, ConfigError
 from lakehouse_common.keys import archive_state_key
 
-from harness.local.fake_archive import ArchiveFault, FakeArchive, parse_hour
+from harness.local.fake_archive import ArchiveFault, FakeArchive, archive_file_name, parse_hour
 
 # The fake clock starts at 2025-11-20T12:00Z; with a 1 h lag the newest due hour is 10:00, and a
 # lookback of 3 makes a scheduled run check 08, 09 and 10.
@@ -297,8 +298,11 @@ def test_a_fault_is_retried_and_the_hour_lands_exactly_once(aws, clock, fault):
     with FakeArchive(seed=4, events_per_hour=600, invalid_fraction=0.02) as server:
         fault.hour = parse_hour(HOUR)
         server.enqueue(fault)
-        # Small parts: a failed attempt has written some before the fault hits.
-        summary = load(make_deps(aws, clock, server.url, part_lines=50), clock, hours=[HOUR])
+        # Small parts: a failed attempt has written some before the fault hits. A stall or a slow answer
+        # (5 s) is cut by the request timeout, which need not be longer than a quiet read here.
+        timeout = 0.3 if fault.kind in {"stall", "slow"} else 1.0
+        deps = make_deps(aws, clock, server.url, part_lines=50, request_timeout=timeout)
+        summary = load(deps, clock, hours=[HOUR])
         assert summary["hours"]["done"] == 1, summary
         assert summary["results"][0]["attempts"] > 1
         assert_hours_exact(aws, server, [HOUR])
@@ -510,11 +514,23 @@ def test_a_line_that_already_has_a_source_field_is_rewritten_not_duplicated(aws,
         assert line["source"] == server.file_url(HOUR)
 
 
-def _working_memory(aws: dict[str, Any], clock: FakeClock, events: int, hour: str) -> tuple[int, int]:
-    """(bytes of the hour's JSON, the load's working set: its peak traced allocation above what stays
-    allocated afterwards, i.e. without moto's copies of the parts it stored, which in AWS live in S3)."""
-    with FakeArchive(seed=8, events_per_hour=events) as server:
-        size = sum(len(line) for line in server.lines(hour))
+def _archive_file(folder: Path, events: int, hour: str) -> int:
+    """Writes the hour's generated file into `folder` (before tracing starts: making the fake's data is not
+    the load's work, and tracing every allocation of it would only cost time); returns its JSON bytes."""
+    generated = FakeArchive(seed=8, events_per_hour=events)
+    path = folder / archive_file_name(parse_hour(hour))
+    with gzip.open(path, "wb", compresslevel=generated.compresslevel) as out:
+        size = 0
+        for line in generated.lines(hour):
+            out.write(line)
+            size += len(line)
+    return size
+
+
+def _working_memory(aws: dict[str, Any], clock: FakeClock, folder: Path, events: int, hour: str) -> int:
+    """The load's working set: its peak traced allocation above what stays allocated afterwards, i.e.
+    without moto's copies of the parts it stored, which in AWS live in S3."""
+    with FakeArchive(directory=folder) as server:
         gc.collect()  # garbage of earlier work must not be counted, nor freed, during the measurement
         tracemalloc.reset_peak()
         summary = load(make_deps(aws, clock, server.url, part_lines=1000), clock, hours=[hour])
@@ -522,18 +538,21 @@ def _working_memory(aws: dict[str, Any], clock: FakeClock, events: int, hour: st
         gc.collect()
         after, _ = tracemalloc.get_traced_memory()
     assert summary["events"] == events and summary["results"][0]["parts"] == -(-events // 1000)
-    return size, peak - after
+    return peak - after
 
 
-def test_memory_is_bounded_by_the_part_not_the_file(aws, clock):
+def test_memory_is_bounded_by_the_part_not_the_file(aws, clock, tmp_path):
     # What the load holds is one read, one inflate step, one line and one compressed part (of 1,000 lines
     # here), whatever the file's size. Six times the events: the working set (which also holds the
     # in-process fake server's and moto's transient copies of each request) hardly moves.
+    warm_up, small, big = (10, "2025-11-20T01"), (1_500, "2025-11-20T02"), (9_000, "2025-11-20T03")
+    small_size, big_size = (_archive_file(tmp_path, n, hour) for n, hour in (small, big))
+    _archive_file(tmp_path, *warm_up)
     tracemalloc.start()
     try:
-        _working_memory(aws, clock, 10, "2025-11-20T01")  # clients and models allocate once: warm up
-        small_size, small_peak = _working_memory(aws, clock, 1_500, "2025-11-20T02")
-        big_size, big_peak = _working_memory(aws, clock, 9_000, "2025-11-20T03")
+        _working_memory(aws, clock, tmp_path, *warm_up)  # clients and models allocate once
+        small_peak = _working_memory(aws, clock, tmp_path, *small)
+        big_peak = _working_memory(aws, clock, tmp_path, *big)
     finally:
         tracemalloc.stop()
     print(

@@ -23,7 +23,7 @@ ACTOR_VALUE = {
 
 
 def loaded(rows: list[tuple[Any, ...]], row_by_row: bool) -> list[tuple[Any, ...]]:
-    con = duckdb.connect()
+    con = duckdb.connect(config={"threads": 1})  # a third cheaper to open than one thread per core
     con.execute("SET TimeZone = 'UTC'")
     if row_by_row:
         con.execute(f"CREATE TABLE t ({', '.join(f'{c} {t}' for c, t in COLUMNS)})")

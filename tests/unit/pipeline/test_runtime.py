@@ -78,9 +78,10 @@ def test_reports_errors_as_lambda_does(runtime: LambdaRuntime) -> None:
 
 
 def test_kills_at_the_timeout(runtime: LambdaRuntime) -> None:
-    runtime.timeout_override = 1
+    runtime.timeout_override = 0.3
     inv = runtime.invoke(function(make_zip(), timeout=1), {"sleep": 30})
     assert not inv.ok and inv.timed_out and inv.error_type == "Sandbox.Timedout"
+    assert inv.error_message == "Task timed out after 0.30 seconds"
 
 
 def test_imports_only_from_the_functions_code(runtime: LambdaRuntime) -> None:
@@ -138,19 +139,35 @@ def test_without_warm_environments_every_invocation_is_a_cold_start(tmp_path: Pa
     assert rt.started_environments == 2
 
 
-def test_concurrent_invocations_get_an_environment_each(runtime: LambdaRuntime) -> None:
+# Each invocation arrives at a barrier (a file per process) and waits there for the other: both can
+# return `met` only if they ran at the same time, in two environments.
+BARRIER_HANDLER = """
+import os, time
+def handler(event, context):
+    os.close(os.open(os.path.join(event["dir"], str(os.getpid())), os.O_CREAT | os.O_WRONLY))
+    deadline = time.monotonic() + 10
+    while len(os.listdir(event["dir"])) < 2 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return {"pid": os.getpid(), "met": len(os.listdir(event["dir"])) >= 2}
+"""
+
+
+def test_concurrent_invocations_get_an_environment_each(runtime: LambdaRuntime, tmp_path: Path) -> None:
     import threading
 
-    fn = function(make_zip(WARM_HANDLER))
+    fn = function(make_zip(BARRIER_HANDLER), timeout=30)
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
     out: list = []
     threads = [
-        threading.Thread(target=lambda: out.append(runtime.invoke(fn, {"n": 0, "sleep": 1}))) for _ in "ab"
+        threading.Thread(target=lambda: out.append(runtime.invoke(fn, {"dir": str(barrier)}))) for _ in "ab"
     ]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert all(i.ok for i in out) and out[0].result["pid"] != out[1].result["pid"]
+    assert all(i.ok for i in out), [i.logs for i in out]
+    assert all(i.result["met"] for i in out) and out[0].result["pid"] != out[1].result["pid"]
     assert runtime.started_environments == 2
 
 

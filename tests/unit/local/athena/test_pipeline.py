@@ -163,3 +163,46 @@ def test_pyathena_select_and_insert(lake: Lake, athena_server: Any, aws_endpoint
     assert [r[0] for r in rows] == ["1020", "1021", "1022"]
     assert rows[0][2] is True and rows[0][1].year == 2024
     assert [d[0] for d in cur.description] == ["event_id", "created_at", "is_public"]
+
+
+def test_the_harness_reads_the_three_layers_counts_in_one_statement(lake: Lake, athena_server: Any) -> None:
+    """harness.pipeline.counts.Lake.counts (what every integration scenario asserts) gives each layer's
+    count and distinct ids as separate statements over the same tables do."""
+    from harness.pipeline.counts import Lake as HarnessLake
+
+    _bronze(lake)
+    for day in ("2024-03-01", "2024-03-02"):
+        assert lake.query(SILVER_INSERT, [f"'{day}'"])["Status"]["State"] == "SUCCEEDED"
+    gold = lake.query(GOLD_INSERT, ["'2024-03-01'", "'2024'", "'03'"])
+    assert gold["Status"]["State"] == "SUCCEEDED", gold["Status"]
+    outputs = {
+        "athena_workgroup": lake.workgroup,
+        "glue_database": lake.database,
+        "bucket_names": {"raw": lake.raw},
+    }
+    harness_lake = HarnessLake.connect(
+        outputs,
+        s3=lake.s3,
+        athena_endpoint=athena_server.url,
+        credentials={"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
+    )
+    try:
+        for day in ("2024-03-01", "2024-03-02", "2024-03-03"):
+            counts = harness_lake.counts(day)
+            bronze = lake.rows(
+                f"SELECT count(*), count(DISTINCT id) FROM github_events_bronze WHERE ingest_dt = '{day}'"
+            )
+            silver = lake.rows(
+                "SELECT count(*), count(DISTINCT event_id) FROM github_events_silver "
+                f"WHERE year = '2024' AND month = '03' AND ingest_dt = '{day}'"
+            )
+            gold = lake.rows(
+                "SELECT count(*), coalesce(sum(event_count), 0) FROM github_events_gold_daily "
+                f"WHERE ingest_dt = '{day}'"
+            )
+            got = [counts.bronze, counts.bronze_ids, counts.silver, counts.silver_ids]
+            assert [str(n) for n in got] == bronze[0] + silver[0], day
+            assert [str(counts.gold_rows), str(counts.gold_events)] == gold[0], day
+        assert (harness_lake.counts("2024-03-01").bronze, harness_lake.counts("2024-03-01").silver) == (8, 7)
+    finally:
+        harness_lake.close()

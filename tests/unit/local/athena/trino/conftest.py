@@ -11,7 +11,7 @@ import pytest
 from harness.local.athena import LocalAthenaServer
 from harness.local.aws import LocalAws
 
-from ..conftest import REGION, client
+from ..conftest import IN_PROCESS, REGION, client
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +24,9 @@ def aws_endpoint() -> Iterator[str]:
 def athena_server(aws_endpoint: str) -> Iterator[LocalAthenaServer]:
     with LocalAthenaServer(aws_endpoint=aws_endpoint, region=REGION, engine="trino") as server:
         server.backend.engine.server.wait_ready()  # type: ignore[attr-defined]
+        IN_PROCESS[server.url] = server
         yield server
+        IN_PROCESS.pop(server.url, None)
 
 
 @pytest.fixture(scope="session")
