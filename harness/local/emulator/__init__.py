@@ -22,6 +22,7 @@ GAPS: tuple[str, ...] = (
     "s3_secure_transport",
     "s3_delete_marker_dispose",
     "glue_column_statistics",
+    "glue_partition_segments",
     "sqs_kms_sse",
     "iam_aws_managed_policies",
 )

@@ -187,6 +187,10 @@ class TrinoServer:
                 f"hive.max-partitions-per-writers={s.max_partitions_per_writer}",
                 # Athena does not keep Hive column statistics on writes; moto's Glue has no API for them.
                 "hive.collect-column-statistics-on-write=false",
+                # A table's partitions in one GetPartitions listing rather than 5 parallel segments: the same
+                # partitions (the segments are disjoint and cover them), 4 calls fewer per partitioned table
+                # read; parallel listing only pays off on tables with many thousands of partitions.
+                "hive.metastore.glue.partitions-segments=1",
             ],
         )
 

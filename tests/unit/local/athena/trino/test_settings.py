@@ -57,3 +57,22 @@ def test_make_trino_reports_a_bad_jit_mode_in_one_line(
     assert install.main(["ensure"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].endswith("error: LAKEHOUSE_TRINO_JIT must be one of c1, full, got 'fast'"), err
+
+
+def _catalog(tmp_path: Path) -> dict[str, str]:
+    server = TrinoServer("http://127.0.0.1:1", name="settings-test")
+    server.dir = tmp_path
+    server._write_config(tmp_path / "home")
+    text = (tmp_path / "etc" / "catalog" / "awsdatacatalog.properties").read_text(encoding="utf-8")
+    return dict(line.split("=", 1) for line in text.splitlines() if line and not line.startswith("#"))
+
+
+def test_partitions_are_listed_in_one_glue_call(tmp_path: Path) -> None:
+    assert _catalog(tmp_path)["hive.metastore.glue.partitions-segments"] == "1"
+
+
+def test_nothing_is_cached_across_statements(tmp_path: Path) -> None:
+    """Glue and S3 change between statements (the Lambdas write them), and Athena sees every change."""
+    catalog = _catalog(tmp_path)
+    cross_statement = [k for k in catalog if "cache" in k and "per-transaction" not in k]
+    assert cross_statement == []
