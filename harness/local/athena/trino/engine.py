@@ -237,10 +237,12 @@ class TrinoEngine:
         await_rollback(self.s3, where, trino_query_id, final)
 
 
+# Statements may open with comments (the handlers' SQL files do), as Athena accepts.
+_LEADING = r"^(?:\s|--[^\n]*(?:\n|$)|/\*.*?\*/)*"
 _CTAS_HEAD = re.compile(
-    r"^\s*CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?(?P<name>[\w.\"`]+)\s*", flags=re.I | re.S
+    _LEADING + r"CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?(?P<name>[\w.\"`]+)\s*", flags=re.I | re.S
 )
-_INSERT_TARGET = re.compile(r"^\s*INSERT\s+INTO\s+(?P<name>[\w.\"`]+)", flags=re.I | re.S)
+_INSERT_TARGET = re.compile(_LEADING + r"INSERT\s+INTO\s+(?P<name>[\w.\"`]+)", flags=re.I | re.S)
 
 
 def _with_clause(sql: str, pos: int) -> tuple[str | None, str]:

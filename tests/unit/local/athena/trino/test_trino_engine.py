@@ -106,6 +106,7 @@ def test_execution_parameters_are_bound_by_trino(lake: Lake) -> None:
 def test_insert_registers_partitions_and_writes_a_manifest(lake: Lake) -> None:
     lake.put_bronze("2024-03-01", [event(i) for i in range(3)])
     qe = lake.query(
+        "-- opens with a comment, as the handlers' SQL files do\n"
         "INSERT INTO github_events_gold_daily "
         "SELECT type, repo.name, count(*), count(DISTINCT actor.login), "
         "CAST(from_iso8601_timestamp(min(created_at)) AS timestamp), "
