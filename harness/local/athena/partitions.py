@@ -259,7 +259,7 @@ def _extend_dates(
     while current <= hi and len(out) <= MAX_ENUMERATED:
         out.append(current.strftime(fmt))
         if unit in ("MONTHS", "YEARS"):
-            # Each step from the last value, as Trino's projection steps (Jan 31, Feb 29, Mar 29, ...).
+            # Each step from the last value (Jan 31, Feb 29, Mar 29, ...), as Trino's projection loop steps.
             current = _plus_months(current, interval * (12 if unit == "YEARS" else 1))
         else:
             current += timedelta(seconds=interval * _UNITS.get(unit, 86400))
