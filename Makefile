@@ -10,6 +10,11 @@ COMPLIANCE_VENV := .venv-compliance
 ENV ?= dev
 TARGET ?= local
 PYTEST_ARGS ?= -n auto
+# `make test` spends much of its time waiting on subprocesses (tofu, the Trino JVMs, Lambda runtimes): one
+# xdist worker more than the cores keeps them busy (docs/benchmarks.md: 315 -> 268 s on two cores). A
+# PYTEST_ARGS given on the command line or in the environment replaces this too.
+TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
+TEST_PYTEST_ARGS = $(if $(filter file,$(origin PYTEST_ARGS)),-n $(TEST_WORKERS),$(PYTEST_ARGS))
 
 export TARGET
 # The local Athena's engine (docs/architecture.md): trino (default, Athena engine v3's own) or duckdb.
@@ -61,7 +66,7 @@ fmt: venv tools ## format Python and HCL in place
 	@$$($(PY) -m harness.iac.toolchain env | sed -n 's/^TF_BIN=//p') fmt -recursive terraform
 
 test: venv compliance-venv tools $(TRINO_DEP) ## the full test suite, every tier (what .ci/run runs)
-	@$(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m pytest $(TEST_PYTEST_ARGS)
 
 # The unit tier is tests/unit without the slow tier (marker `slow`: a JVM start or a long scenario);
 # `make test` (and `make verify FULL=1`) run both.
