@@ -10,6 +10,7 @@ not used in another).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -34,3 +35,32 @@ def endpoints(local: Target) -> Endpoints:
 @pytest.fixture(scope="session")
 def client(local: Target) -> Callable[[str], Any]:
     return local.client
+
+
+@pytest.fixture(scope="session")
+def partitioned_table(client: Callable[[str], Any]) -> Callable[[str, list[str]], tuple[Any, str]]:
+    """Makes a database of its own (named from a prefix) holding table `t`: column `n bigint`, partitioned by
+    `dt`, with a partition for each of the days given; gives (the Glue client, the database's name)."""
+
+    def make(prefix: str, days: list[str]) -> tuple[Any, str]:
+        glue = client("glue")
+        db = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        glue.create_database(DatabaseInput={"Name": db})
+        glue.create_table(
+            DatabaseName=db,
+            TableInput={
+                "Name": "t",
+                "PartitionKeys": [{"Name": "dt", "Type": "string"}],
+                "StorageDescriptor": {"Columns": [{"Name": "n", "Type": "bigint"}], "Location": "s3://b/t/"},
+            },
+        )
+        glue.batch_create_partition(
+            DatabaseName=db,
+            TableName="t",
+            PartitionInputList=[
+                {"Values": [d], "StorageDescriptor": {"Location": f"s3://b/t/dt={d}/"}} for d in days
+            ],
+        )
+        return glue, db
+
+    return make

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -29,27 +28,8 @@ def _stats(name: str, nulls: int) -> dict[str, Any]:
 
 
 @pytest.fixture
-def table(client: Callable[[str], Any]) -> tuple[Any, str]:
-    glue = client("glue")
-    db = f"stats_{uuid.uuid4().hex[:8]}"
-    glue.create_database(DatabaseInput={"Name": db})
-    glue.create_table(
-        DatabaseName=db,
-        TableInput={
-            "Name": "t",
-            "PartitionKeys": [{"Name": "dt", "Type": "string"}],
-            "StorageDescriptor": {"Columns": [{"Name": "n", "Type": "bigint"}], "Location": "s3://b/t/"},
-        },
-    )
-    glue.create_partition(
-        DatabaseName=db,
-        TableName="t",
-        PartitionInput={
-            "Values": ["2026-01-01"],
-            "StorageDescriptor": {"Location": "s3://b/t/dt=2026-01-01/"},
-        },
-    )
-    return glue, db
+def table(partitioned_table: Callable[[str, list[str]], tuple[Any, str]]) -> tuple[Any, str]:
+    return partitioned_table("stats", ["2026-01-01"])
 
 
 def test_table_statistics_round_trip(table: tuple[Any, str]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -13,26 +12,8 @@ DAYS = [f"2026-01-{d:02d}" for d in range(1, 12)]
 
 
 @pytest.fixture(scope="module")
-def table(client: Callable[[str], Any]) -> tuple[Any, str]:
-    glue = client("glue")
-    db = f"segments_{uuid.uuid4().hex[:8]}"
-    glue.create_database(DatabaseInput={"Name": db})
-    glue.create_table(
-        DatabaseName=db,
-        TableInput={
-            "Name": "t",
-            "PartitionKeys": [{"Name": "dt", "Type": "string"}],
-            "StorageDescriptor": {"Columns": [{"Name": "n", "Type": "bigint"}], "Location": "s3://b/t/"},
-        },
-    )
-    glue.batch_create_partition(
-        DatabaseName=db,
-        TableName="t",
-        PartitionInputList=[
-            {"Values": [d], "StorageDescriptor": {"Location": f"s3://b/t/dt={d}/"}} for d in DAYS
-        ],
-    )
-    return glue, db
+def table(partitioned_table: Callable[[str, list[str]], tuple[Any, str]]) -> tuple[Any, str]:
+    return partitioned_table("segments", DAYS)
 
 
 def _days(glue: Any, db: str, **kwargs: Any) -> list[str]:
