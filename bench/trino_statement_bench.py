@@ -233,7 +233,7 @@ def statements(lake: Any, day: str) -> list[tuple[str, str, list[str] | None]]:
 
 
 def run_arm(arm: str) -> tuple[list[dict[str, Any]], list[Any]]:
-    from athena.conftest import client, event, fetch_rows, make_lake, wait
+    from athena.conftest import client, event, fetch_rows, make_lake
 
     from harness.local.aws import CREDENTIALS
 
@@ -269,15 +269,8 @@ def run_arm(arm: str) -> tuple[list[dict[str, Any]], list[Any]]:
             for kind, sql, params in statements(lake, day):
                 calls0 = get_json(info["aws"] + CALLS_PATH)
                 aws0, jvm0, t0 = cpu_seconds(proc.pid), cpu_seconds(jvm), time.perf_counter()
-                kwargs: dict[str, Any] = {
-                    "QueryString": sql,
-                    "WorkGroup": lake.workgroup,
-                    "QueryExecutionContext": {"Database": lake.database},
-                }
-                if params:
-                    kwargs["ExecutionParameters"] = params
-                qid = athena.start_query_execution(**kwargs)["QueryExecutionId"]
-                qe = wait(athena, qid, 300)
+                qe = lake.query(sql, params, timeout=300)
+                qid = qe["QueryExecutionId"]
                 assert qe["Status"]["State"] == "SUCCEEDED", (kind, qe["Status"])
                 rows = fetch_rows(athena, qid)
                 wall = time.perf_counter() - t0
