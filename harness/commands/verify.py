@@ -209,8 +209,8 @@ def integration_deselected(ctx: Context) -> list[str]:
 
 
 def phase_integration(ctx: Context) -> str:
-    """Apply a local environment, run the pipeline scenarios and assert their counts, destroy; then the
-    invariants over every day the suite recorded."""
+    """Apply a local environment, run the pipeline scenarios and assert their counts, destroy (--full: the
+    whole integration suite); then the invariants over every day the suite recorded."""
     from harness.pipeline.counts import COUNTS_FILE_ENV
 
     counts = work_dir() / "integration-counts.jsonl"
