@@ -10,7 +10,9 @@ Why a fork per run: terraform-compliance and radish keep their state in module g
 at import). A run in a child forked from a process that has only imported them starts from exactly the
 state a fresh `terraform-compliance` process has when it calls cli(), and its state dies with it; the
 parent never runs anything, so every child starts from the same untouched state. What it saves is the
-interpreter start and the imports, every run.
+interpreter start and the imports, every run; and, since the parent freezes what the imports made
+(gc.freeze, the standard library's advice for processes that fork), each child's garbage collector walks
+only the objects of its own run.
 
 Per child, the state a fresh process would have of its own is made fresh: the plan cache directory (chosen
 by a class attribute at import), argv, stdin (/dev/null), stdout and stderr (the job's output file, not a
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import importlib
 import io
 import json
@@ -110,6 +113,12 @@ def child(main: object, banner: str, script: str, job: dict[str, object]) -> Non
 
 def serve(script: str) -> None:
     main, banner = load(script)
+    # Freeze what the imports made (after collecting what is already garbage): each child's cyclic
+    # collector then never walks those objects again, nor copies their pages on write while it does
+    # (~0.1 s of CPU per run). The collector only frees unreachable cycles, so what a run computes and
+    # prints is unchanged; an import-time cycle a run drops stays in memory until the child exits.
+    gc.collect()
+    gc.freeze()
     own_cache = sys.modules["terraform_compliance.common.defaults"].Defaults.cache_dir  # type: ignore[attr-defined]
     protocol = sys.stdout
     protocol.write(json.dumps({"ready": True}) + "\n")
