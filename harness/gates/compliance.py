@@ -197,13 +197,15 @@ class ForkedRunner:
     """The client of one harness/gates/compliance_runner.py process (in .venv-compliance): each job is a
     fresh terraform-compliance run in a child it forks. One per process and binary; thread-safe."""
 
-    def __init__(self, binary: Path) -> None:
+    def __init__(self, binary: Path, gc_freeze: bool = True) -> None:
+        """gc_freeze=False: the runner without compliance_runner.freeze_imports (for the benchmark)."""
         python = binary.parent / "python"
         if not python.exists():
             raise ComplianceError(f"{python} is missing: run `make compliance-venv`")
         self._lock = threading.Lock()
+        runner = Path(__file__).with_name("compliance_runner.py")
         self._proc = subprocess.Popen(
-            [str(python), str(Path(__file__).with_name("compliance_runner.py")), str(binary)],
+            [str(python), str(runner), str(binary), *([] if gc_freeze else ["--no-gc-freeze"])],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

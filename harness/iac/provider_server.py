@@ -137,7 +137,8 @@ _ALL: list[ProviderServer] = []
 _LOCK = threading.Lock()
 
 
-def _close_all() -> None:
+def close_all() -> None:
+    """End every server this process started (also at exit)."""
     with _LOCK:
         for server in _ALL:
             server.close()
@@ -145,7 +146,7 @@ def _close_all() -> None:
         _IDLE.clear()
 
 
-atexit.register(_close_all)
+atexit.register(close_all)
 
 
 @contextlib.contextmanager
