@@ -1,12 +1,13 @@
 """One long-lived AWS provider that the gates' `tofu plan` and `tofu show -json` attach to, on emulators.
 
 Every tofu command starts the AWS provider afresh: a plan three times (schemas, the validate walk, the
-plan walk) and `show -json` once more (schemas, to render the plan), ~0.2-0.35 s of CPU each, more than
-half of what a plan of a mutated copy costs. The provider's own debug mode (`-debug`: terraform-plugin-go's
-managed debug server) serves any number of commands from one process; tofu attaches to it through
-`TF_REATTACH_PROVIDERS` and then neither starts nor stops a provider. This module keeps such servers, one
-per distinct provider environment, and lends one to a workspace for the duration of a plan and its show
-(`attached`); a server serves one command at a time, so a second concurrent plan gets a second server.
+plan walk) and `show -json` once more (schemas, to render the plan), ~0.15-0.25 s of CPU each, together
+about 40 % of what a plan of a mutated copy costs. The provider's own debug mode (`-debug`:
+terraform-plugin-go's managed debug server) serves any number of commands from one process; tofu attaches
+to it through `TF_REATTACH_PROVIDERS` and then neither starts nor stops a provider. This module keeps such
+servers, one per distinct provider environment, and lends one to a workspace for the duration of a plan
+and its show (`attached`); a server serves one workspace at a time, so a concurrent plan gets a second
+server.
 
 Why the plan is the same (docs/toolchain.md says it for users; tests/integration/test_compliance.py
 compares the plan JSON of a mutated stack made both ways):
