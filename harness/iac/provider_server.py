@@ -32,11 +32,13 @@ import contextlib
 import ctypes
 import json
 import os
+import queue
 import re
 import signal
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,6 +57,7 @@ PROVIDER_ADDRESS = "registry.opentofu.org/hashicorp/aws"
 REATTACH_LINE = re.compile(r"TF_REATTACH_PROVIDERS='(?P<config>\{.*\})'")
 # Not passed to a server, and not part of which server a command may use (see the module docstring).
 NOT_FOR_THE_PROVIDER = ("TF_DATA_DIR", "PYTEST_CURRENT_TEST", ENV_VAR)
+START_TIMEOUT_S = 60  # the provider prints its debug line within a second; minutes under heavy load
 
 
 class ProviderServerError(HarnessError):
@@ -99,21 +102,36 @@ class ProviderServer:
                 text=True,
                 preexec_fn=_die_with_parent if os.name == "posix" else None,
             )
-        assert self._proc.stdout is not None
-        config = None
-        for line in self._proc.stdout:
+        lines: queue.Queue[str | None] = queue.Queue()
+        # Read on a thread for the whole life of the server: the wait for the debug line has a deadline,
+        # and the provider must never find its stdout pipe full.
+        threading.Thread(target=self._read_stdout, args=(lines,), daemon=True).start()
+        config, deadline = None, time.monotonic() + START_TIMEOUT_S
+        while config is None:
+            try:
+                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if line is None:  # stdout ended: the provider is ending; its stderr says why
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self._proc.wait(timeout=10)
+                break
             if m := REATTACH_LINE.search(line):
                 config = json.loads(m["config"])
-                break
         if config is None or len(config) != 1:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self._proc.wait(timeout=10)  # its stdout ended: let it finish writing why
             tail = log.read_text(encoding="utf-8", errors="replace")[-1500:]
             self.close()
-            raise ProviderServerError(f"{binary} -debug did not say where to attach (got {config}):\n{tail}")
-        # The provider writes nothing more to stdout, but a full pipe would stop it: keep reading.
-        threading.Thread(target=self._proc.stdout.read, daemon=True).start()
+            raise ProviderServerError(
+                f"{binary} -debug did not say where to attach within {START_TIMEOUT_S} s "
+                f"(got {config}):\n{tail}"
+            )
         self.reattach = json.dumps({PROVIDER_ADDRESS: next(iter(config.values()))})
+
+    def _read_stdout(self, lines: queue.Queue[str | None]) -> None:
+        assert self._proc.stdout is not None
+        for line in self._proc.stdout:
+            lines.put(line)
+        lines.put(None)
 
     @property
     def pid(self) -> int:

@@ -88,3 +88,14 @@ def test_a_provider_that_does_not_serve_fails_with_its_output(tmp_path: Path) ->
     fake.chmod(0o755)
     with pytest.raises(provider_server.ProviderServerError, match="flag provided but not defined"):
         provider_server.ProviderServer(fake, {"PATH": "/usr/bin:/bin"})
+
+
+def test_a_provider_that_never_says_where_to_attach_is_ended(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "terraform-provider-aws"
+    fake.write_text("#!/bin/sh\necho 'Starting...'\nexec sleep 60\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(provider_server, "START_TIMEOUT_S", 0.5)
+    with pytest.raises(provider_server.ProviderServerError, match=r"within 0.5 s \(got None\)"):
+        provider_server.ProviderServer(fake, {"PATH": "/usr/bin:/bin"})
