@@ -137,7 +137,7 @@ def per_mutant_samples(count: int, runs: int) -> dict[str, list[tuple[float, flo
     samples: dict[str, list[tuple[float, float]]] = {}
     with LocalAws(with_athena=False) as endpoints:
         compliance.plan_env("dev", endpoints.aws, zips, name=name, reuse_init=True)  # init, not measured
-        provider_server.close_all()
+        provider_server.close_idle()
 
         def plan_all(per_command: bool) -> None:
             if per_command:
@@ -150,7 +150,7 @@ def per_mutant_samples(count: int, runs: int) -> dict[str, list[tuple[float, flo
                     shutil.copy(plan, scratch / f"{m.id}.json")
             finally:
                 os.environ.pop(provider_server.OPT_OUT_VAR, None)
-                provider_server.close_all()  # the servers' CPU reaches this process when they end
+                provider_server.close_idle()  # the servers' CPU reaches this process when they end
 
         def gate_all(gc_freeze: bool) -> None:
             runner = compliance._RUNNERS[binary] = compliance.ForkedRunner(binary, gc_freeze=gc_freeze)

@@ -22,7 +22,8 @@ compares the plan JSON of a mutated stack made both ways):
 
 Switched on only where provider_waits' switch is (an emulated target, the provider the harness built);
 `LAKEHOUSE_PROVIDER_SERVER=per-command` turns it off (the benchmark and the equality test use it).
-Servers end with the process that started them (atexit, and SIGTERM if that process dies first).
+Callers done with an emulator end its idle servers (close_idle); the rest end with the process that
+started them (atexit, and SIGTERM if that process dies first).
 """
 
 from __future__ import annotations
@@ -156,8 +157,18 @@ _ALL: list[ProviderServer] = []
 _LOCK = threading.Lock()
 
 
-def close_all() -> None:
-    """End every server this process started (also at exit)."""
+def close_idle() -> None:
+    """End every server no workspace is using now (one in use ends when it is next idle here, or at exit).
+    For callers done with the emulator their plans ran against: a server holds ~150-250 MB."""
+    with _LOCK:
+        idle = [server for servers in _IDLE.values() for server in servers]
+        _IDLE.clear()
+        for server in idle:
+            server.close()
+            _ALL.remove(server)
+
+
+def _close_all() -> None:
     with _LOCK:
         for server in _ALL:
             server.close()
@@ -165,7 +176,7 @@ def close_all() -> None:
         _IDLE.clear()
 
 
-atexit.register(close_all)
+atexit.register(_close_all)
 
 
 @contextlib.contextmanager

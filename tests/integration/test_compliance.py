@@ -31,6 +31,7 @@ def local_aws_plans_only() -> Iterator[str]:
     # Plans need the AWS APIs only: no local Athena.
     with LocalAws(with_athena=False) as endpoints:
         yield endpoints.aws
+    provider_server.close_idle()  # they served this local AWS only; the worker runs other tests next
 
 
 @pytest.fixture(scope="module")
@@ -238,7 +239,7 @@ def test_a_plan_attached_to_the_long_lived_provider_is_the_plan_of_per_command_p
             reuse_init=True,
         )
 
-    provider_server.close_all()  # the first arm starts a server of its own
+    provider_server.close_idle()  # the first arm starts a server of its own
     plans, served = {}, {}
     for arm in ("attached", "per-command", "attached again"):
         with monkeypatch.context() as env:

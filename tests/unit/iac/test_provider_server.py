@@ -99,3 +99,27 @@ def test_a_provider_that_never_says_where_to_attach_is_ended(
     monkeypatch.setattr(provider_server, "START_TIMEOUT_S", 0.5)
     with pytest.raises(provider_server.ProviderServerError, match=r"within 0.5 s \(got None\)"):
         provider_server.ProviderServer(fake, {"PATH": "/usr/bin:/bin"})
+
+
+def test_a_server_is_lent_to_one_workspace_at_a_time_and_reused_until_closed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "terraform-provider-aws"
+    fake.write_text(f"#!/bin/sh\ncat <<'EOF'\n{DEBUG_OUTPUT}EOF\nexec sleep 60\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(provider_server.toolchain, "binary_path", lambda spec: fake)
+    ws, other = workspace(LOCAL, PIN), workspace(LOCAL, PIN)
+    with provider_server.attached(ws) as first:
+        assert first is not None and ws.provider_reattach == first.reattach
+        with provider_server.attached(other) as concurrent:
+            assert concurrent is not None and concurrent.pid != first.pid
+        provider_server.close_idle()  # ends the one returned, not the one in use
+        assert first.alive() and not concurrent.alive()
+    assert ws.provider_reattach is None
+    with provider_server.attached(ws) as again:
+        assert again is first
+    provider_server.close_idle()
+    assert not first.alive()
+    with provider_server.attached(ws) as fresh:
+        assert fresh is not None and fresh is not first and fresh.alive()
+    provider_server.close_idle()
