@@ -242,7 +242,9 @@ def main() -> int:
     parser.add_argument("--mutants", type=int, default=8, help="stack mutants in the pytest arm (0 skips it)")
     parser.add_argument("--mutant-runs", type=int, default=3, help="repetitions of the pytest arm, per arm")
     parser.add_argument("--plan-runs", type=int, default=5, help="plan + show repetitions, per arm (0 skips)")
-    parser.add_argument("--per-mutant", type=int, default=8, help="stack mutants planned and gated per arm")
+    parser.add_argument(
+        "--per-mutant", type=int, default=0, help="stack mutants planned and gated per arm (default 0: skip)"
+    )
     parser.add_argument("--per-mutant-runs", type=int, default=3, help="repetitions of the per-mutant arms")
     args = parser.parse_args()
     per_mutant = per_mutant_samples(args.per_mutant, args.per_mutant_runs) if args.per_mutant else {}
