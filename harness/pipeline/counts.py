@@ -83,6 +83,15 @@ class LayerCounts:
 
 
 @dataclass
+class DayKeys:
+    """What identifies a day's rows in each layer (Lake.day_keys)."""
+
+    bronze_ids: set[str] = field(default_factory=set)
+    silver_ids: set[str] = field(default_factory=set)
+    gold_groups: set[tuple[str | None, str | None]] = field(default_factory=set)
+
+
+@dataclass
 class Lake:
     """Query access to one deployed environment's lake."""
 
@@ -183,16 +192,23 @@ class Lake:
         found = {str(r[0]): (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows}
         return {day: found.get(day, (0, 0, 0, 0)) for day in days}
 
-    def gold_groups(self, ingest_dt: str) -> set[tuple[str | None, str | None]]:
+    def day_keys(self, ingest_dt: str) -> DayKeys:
+        """The day's Bronze ids, Silver ids and Gold (event_type, repo_name) groups, in one statement."""
         rows = self.rows(
-            "SELECT event_type, repo_name FROM github_events_gold_daily WHERE ingest_dt = ?", [ingest_dt]
+            "SELECT 'bronze', id, CAST(NULL AS varchar) FROM github_events_bronze WHERE ingest_dt = ? "
+            "UNION ALL SELECT 'silver', event_id, NULL FROM github_events_silver "
+            "WHERE year = ? AND month = ? AND ingest_dt = ? "
+            "UNION ALL SELECT 'gold', event_type, repo_name FROM github_events_gold_daily "
+            "WHERE ingest_dt = ?",
+            [ingest_dt, ingest_dt[:4], ingest_dt[5:7], ingest_dt, ingest_dt],
         )
-        return {(r[0], r[1]) for r in rows}
-
-    def bronze_ids(self, ingest_dt: str) -> set[str]:
-        return {
-            r[0] for r in self.rows("SELECT id FROM github_events_bronze WHERE ingest_dt = ?", [ingest_dt])
-        }
+        keys = DayKeys()
+        for layer, first, second in rows:
+            if layer == "gold":
+                keys.gold_groups.add((first, second))
+            else:
+                getattr(keys, f"{layer}_ids").add(first)
+        return keys
 
     def close(self) -> None:
         self.connection.close()

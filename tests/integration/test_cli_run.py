@@ -70,7 +70,7 @@ def check_invariants(records: list[Any], counts: dict[str, Any], lake: Lake, pip
     assert counts["silver"] == counts["bronze"]  # one row per distinct valid id
     assert counts["gold_events"] == counts["silver"]
     assert counts["gold_rows"] == len(exp.groups)  # distinct (ingest_dt, event_type, repo_name)
-    assert lake.bronze_ids(day) == set(exp.valid_ids)
+    assert lake.day_keys(day).bronze_ids == set(exp.valid_ids)
     reasons = [q["reason"] for q in lake.quarantine(day)]
     assert len(reasons) == exp.quarantined and all(reasons)
     # Re-running any transform changes no count.

@@ -92,15 +92,15 @@ class Scenario:
     def assert_day(self, day: str, *, gold_built: bool = True) -> LayerCounts:
         """The invariants of docs/design.md (section 6), with exact counts, for one ingest day."""
         exp = self.expected(day)
-        got = self.lake.counts(day)
+        got, keys = self.lake.counts(day), self.lake.day_keys(day)
         assert (got.bronze, got.bronze_ids) == (exp.bronze, exp.bronze), (day, got, exp)
-        assert self.lake.bronze_ids(day) == set(exp.valid_ids)
+        assert keys.bronze_ids == set(exp.valid_ids)
         assert got.quarantined == exp.quarantined, (day, got)
         assert (got.silver, got.silver_ids) == (exp.bronze, exp.bronze), (day, got)
         if gold_built:
             assert got.gold_events == got.silver, (day, got)
             assert got.gold_rows == len(exp.groups), (day, got)
-            assert self.lake.gold_groups(day) == set(exp.groups)
+            assert keys.gold_groups == set(exp.groups)
         record(got, scenario=self.name, expected=exp, gold_built=gold_built)
         return got
 

@@ -168,7 +168,8 @@ def test_pyathena_select_and_insert(lake: Lake, athena_server: Any, aws_endpoint
 def test_the_harness_reads_the_three_layers_counts_in_one_statement(lake: Lake, athena_server: Any) -> None:
     """harness.pipeline.counts.Lake.counts (what every integration scenario asserts) gives each layer's
     count and distinct ids as separate statements over the same tables do; Lake.transform_counts gives
-    Silver's and Gold's of several days at once as `counts` gives them day by day."""
+    Silver's and Gold's of several days at once as `counts` gives them day by day; Lake.day_keys gives
+    each layer's ids (Gold's groups) as separate statements do."""
     from harness.pipeline.counts import Lake as HarnessLake
 
     _bronze(lake)
@@ -206,6 +207,18 @@ def test_the_harness_reads_the_three_layers_counts_in_one_statement(lake: Lake, 
             got = [counts.bronze, counts.bronze_ids, counts.silver, counts.silver_ids]
             assert [str(n) for n in got] == bronze[0] + silver[0], day
             assert [str(counts.gold_rows), str(counts.gold_events)] == gold[0], day
+            keys = harness_lake.day_keys(day)
+            assert keys.bronze_ids == {
+                r[0] for r in lake.rows(f"SELECT id FROM github_events_bronze WHERE ingest_dt = '{day}'")
+            }
+            assert keys.silver_ids == {
+                r[0]
+                for r in lake.rows(f"SELECT event_id FROM github_events_silver WHERE ingest_dt = '{day}'")
+            }
+            gold_groups = lake.rows(
+                f"SELECT event_type, repo_name FROM github_events_gold_daily WHERE ingest_dt = '{day}'"
+            )
+            assert keys.gold_groups == {(r[0], r[1]) for r in gold_groups}, day
         assert (harness_lake.counts("2024-03-01").bronze, harness_lake.counts("2024-03-01").silver) == (8, 7)
         assert per_day["2024-03-02"][0] and not per_day["2024-03-02"][2] and not any(per_day["2024-03-03"])
         assert harness_lake.transform_counts(days) == per_day
