@@ -5,8 +5,8 @@ One local AWS process per xdist worker, shared by every module: starting one cos
 and stopping it half a second of waiting, and moto's reset endpoint costs more than a restart (it rebuilds
 every backend, IAM's managed policies included). So the modules share its state instead, and each names
 its resources apart from every other module's (a bucket, queue, role or trail name used in one module is
-not used in another). Every module here is in the xdist group "local-aws", so under `-n` one worker runs
-them all and one process serves the whole run.
+not used in another). Every module that uses it is in the xdist group "local-aws", so under `-n` one
+worker runs them all and one process serves the whole run.
 """
 
 from __future__ import annotations
