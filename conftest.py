@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+# Arrow's "system" allocator for the local Athena's writes, set before anything loads pyarrow (Arrow reads
+# it once): harness/local/athena/arrow_pool.py says why.
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+
 ROOT = Path(__file__).resolve().parent
 # The Lambda handlers are plain modules (as in their zips), importable in tests like in the runtime.
 sys.path.insert(0, str(ROOT / "handlers"))

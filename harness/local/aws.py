@@ -98,27 +98,31 @@ def _readline_with_timeout(proc: subprocess.Popen[str], timeout: float) -> str:
     return result[0].strip() if result else ""
 
 
+def quiet_request_handler() -> Any:
+    """moto's request handler without werkzeug's log line per request (it drowns the output, and costs
+    each request a log record through every handler)."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    class QuietHandler(MotoRequestHandler):
+        def log_request(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+    return QuietHandler
+
+
 def moto_server(port: int) -> Any:
     """moto's WSGI app behind the emulator's middlewares, on a threaded loopback server."""
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
     from harness.local import emulator
     from harness.local.moto_dispatch import memoize_backend_lookup
 
-    class QuietHandler(MotoRequestHandler):
-        def log_request(self, *args: Any, **kwargs: Any) -> None:  # one line per call drowns the output
-            pass
-
     emulator.apply_all()
     memoize_backend_lookup()
     dispatcher = DomainDispatcherApplication(create_backend_app)
     app = emulator.wrap_all(dispatcher)
-    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietHandler)
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=quiet_request_handler())
     threading.Thread(target=_prepare_backends, args=(dispatcher,), daemon=True).start()
     return server
 

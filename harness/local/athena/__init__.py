@@ -10,9 +10,14 @@ workgroup's result location, encryption, enforcement and bytes-scanned cutoff mu
 queries run). Glue, S3 and KMS stay in moto, reached over boto3/pyarrow at `aws_endpoint`.
 
 Modules: models (workgroups, query state), responses (wire protocol), server (HTTP), engine
-(statements), sql (sqlglot), catalog (Glue), partitions (projection, pruning), s3io, results, types.
+(statements), sql (sqlglot), catalog (Glue), partitions (projection, pruning), s3io, results, types,
+arrow_pool (Arrow's allocator).
 """
 
-from .server import LocalAthenaServer
+from .arrow_pool import prefer_system_pool
+
+prefer_system_pool()  # before anything here loads pyarrow (arrow_pool.py says why)
+
+from .server import LocalAthenaServer  # noqa: E402
 
 __all__ = ["LocalAthenaServer"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,6 +30,11 @@ READ_AHEAD = 8 * 1024 * 1024  # one ranged GET serves many of DuckDB's small seq
 # so a query holds at most about PREFETCH_DEPTH * PREFETCH_MAX_OBJECT bytes of unread data.
 PREFETCH_DEPTH = 4
 PREFETCH_MAX_OBJECT = 64 * 1024 * 1024
+# DuckDB opens a small Parquet file several times in one query and reads it whole each time; a query
+# fetches an object this small once, whole, and serves its reads from memory (at most SMALL_OBJECTS_BYTES
+# of them kept). The bytes counted are unchanged: what each read would have fetched.
+SMALL_OBJECT = 1024 * 1024
+SMALL_OBJECTS_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,7 @@ class S3Io:
             scheme=endpoint.scheme or "http",
             endpoint_override=endpoint.netloc,
             background_writes=True,
+            allow_delayed_open=True,  # a file smaller than a part is one PutObject, not a multipart upload
         )
 
     def list_files(self, uri: str, folder: bool = True) -> list[S3Object]:
@@ -228,6 +234,37 @@ class Prefetcher:
             pool.shutdown(wait=False, cancel_futures=True)
 
 
+class SmallObjects:
+    """Whole small objects one query fetched, most recently used last, at most `limit` bytes."""
+
+    def __init__(self, s3: S3Io, limit: int = SMALL_OBJECTS_BYTES):
+        self._s3 = s3
+        self._limit = limit
+        self._held = 0
+        self._objects: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, obj: S3Object) -> bytes:
+        with self._lock:
+            data = self._objects.get(obj.path)
+            if data is not None:
+                self._objects.move_to_end(obj.path)
+                return data
+        data = self._s3.get(obj)  # outside the lock: DuckDB's threads read other objects meanwhile
+        with self._lock:
+            if obj.path not in self._objects:
+                self._objects[obj.path] = data
+                self._held += len(data)
+                while self._held > self._limit:
+                    self._held -= len(self._objects.popitem(last=False)[1])
+        return data
+
+    def clear(self) -> None:
+        with self._lock:
+            self._objects.clear()
+            self._held = 0
+
+
 class CountingS3FileSystem(ArrowFSWrapper):
     """fsspec S3 for DuckDB, one per query: answers file info from the listing, counts bytes read."""
 
@@ -240,6 +277,7 @@ class CountingS3FileSystem(ArrowFSWrapper):
         self._on_read = on_read
         self._known: dict[str, S3Object] = {}
         self._prefetcher = Prefetcher(s3)
+        self._small = SmallObjects(s3)
 
     def add_files(self, objects: list[S3Object], sequential: bool) -> None:
         """Files the query reads, as listed; `sequential` ones (text formats) are prefetched whole."""
@@ -250,6 +288,7 @@ class CountingS3FileSystem(ArrowFSWrapper):
 
     def close(self) -> None:
         self._prefetcher.close()
+        self._small.clear()
 
     def info(self, path: str, **kwargs: object) -> dict[str, Any]:
         obj = self._known.get(self._strip_protocol(path))
@@ -274,7 +313,7 @@ class CountingS3FileSystem(ArrowFSWrapper):
         if data is not None:
             self._on_read(len(data))
             return BufferReader(data)
-        return CountingReader(_RangedSource(self._s3, obj), self._on_read)
+        return CountingReader(_RangedSource(self._s3, obj, self._small), self._on_read)
 
 
 class _ArrowSource:
@@ -292,14 +331,18 @@ class _ArrowSource:
 
 
 class _RangedSource:
-    """A listed object read by ranged GETs (its size is known, so no HEAD)."""
+    """A listed object read by ranged GETs (its size is known, so no HEAD); a small one from the query's
+    copy of it, one GET for all its reads."""
 
-    def __init__(self, s3: S3Io, obj: S3Object):
+    def __init__(self, s3: S3Io, obj: S3Object, small: SmallObjects):
         self._s3 = s3
         self._obj = obj
+        self._small = small
         self.size = obj.size
 
     def read_at(self, n: int, offset: int) -> bytes:
+        if self.size <= SMALL_OBJECT:
+            return self._small.get(self._obj)[offset : offset + n]
         return self._s3.get(self._obj, offset, n)
 
     def close(self) -> None:

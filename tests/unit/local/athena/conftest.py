@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gzip
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -13,9 +14,11 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import make_server
 
 from harness.local.athena import LocalAthenaServer
+from harness.local.aws import quiet_request_handler
 from harness.local.moto_dispatch import memoize_backend_lookup
 
 REGION = "us-east-1"
@@ -68,12 +71,17 @@ GOLD_COLUMNS = [
 
 @pytest.fixture(scope="session")
 def aws_endpoint() -> Iterator[str]:
+    """moto's server app in a thread of this worker, as moto's ThreadedMotoServer runs it, but with the
+    local AWS process's request handler: no log line per request (each went through every log handler)."""
     memoize_backend_lookup()  # as the local AWS process does (harness/local/moto_dispatch.py)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
+    app = DomainDispatcherApplication(create_backend_app)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=quiet_request_handler())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
     yield f"http://{host}:{port}"
-    server.stop()
+    server.shutdown()
+    thread.join()
 
 
 @pytest.fixture(scope="session")

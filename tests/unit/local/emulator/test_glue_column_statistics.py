@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+pytestmark = pytest.mark.xdist_group("local-aws")  # one local AWS process per run (conftest.py)
+
 
 def _stats(name: str, nulls: int) -> dict[str, Any]:
     return {

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+pytestmark = pytest.mark.xdist_group("local-aws")  # one local AWS process per run (conftest.py)
+
 DAYS = [f"2026-01-{d:02d}" for d in range(1, 12)]
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.xdist_group("local-aws")  # one local AWS process per run (conftest.py)
+
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 
 

@@ -16,6 +16,8 @@ from botocore.exceptions import ClientError
 from harness.local.emulator.rpcv2_cbor import _Decoder, _Encoder
 from harness.targets.endpoints import Endpoints
 
+pytestmark = pytest.mark.xdist_group("local-aws")  # one local AWS process per run (conftest.py)
+
 ALARM = {
     "AlarmName": "dp-x-ingest-errors",
     "MetricName": "Errors",

@@ -11,6 +11,8 @@ from botocore.exceptions import ClientError
 from harness.local.emulator.s3_logging_policy import grants_log_delivery
 from harness.local.emulator.s3_secure_transport import effective_policy
 
+pytestmark = pytest.mark.xdist_group("local-aws")  # one local AWS process per run (conftest.py)
+
 
 def _tls_only(bucket: str, secure: str = "false") -> str:
     return json.dumps(

@@ -9,10 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
+import pytest
 from botocore.config import Config
 
 from harness.local.aws import ACCOUNT_ID
 from harness.targets.endpoints import Endpoints
+
+pytestmark = pytest.mark.xdist_group("local-aws")  # one local AWS process per run (conftest.py)
 
 
 def test_account_prefixed_host_reaches_s3_control(client: Any, endpoints: Endpoints) -> None:

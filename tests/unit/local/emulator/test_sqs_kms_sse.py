@@ -9,6 +9,8 @@ import pytest
 
 from harness.local.emulator.sqs_kms_sse import kms_excludes_sqs_managed
 
+pytestmark = pytest.mark.xdist_group("local-aws")  # one local AWS process per run (conftest.py)
+
 KEY = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
 
 
