@@ -68,7 +68,6 @@ def _listing(s3: Any, **kwargs: Any) -> list[dict[str, Any]]:
 
 LISTINGS = [
     {},
-    {"MaxKeys": 1},
     {"MaxKeys": 7},
     {"Prefix": "a/"},
     {"Prefix": "a/", "MaxKeys": 3},
