@@ -19,7 +19,7 @@ import pytest
 from harness.gates import compliance, mutants, plan_checks
 from harness.iac import provider_server
 from harness.iac.tofu import Tofu
-from harness.local.aws import LocalAws
+from harness.targets.endpoints import Endpoints
 
 pytestmark = pytest.mark.toolchain
 
@@ -27,11 +27,11 @@ ENVS = ("dev", "staging", "prod")
 
 
 @pytest.fixture(scope="module")
-def local_aws_plans_only() -> Iterator[str]:
-    # Plans need the AWS APIs only: no local Athena.
-    with LocalAws(with_athena=False) as endpoints:
-        yield endpoints.aws
-    provider_server.close_idle()  # they served this local AWS only; the worker runs other tests next
+def local_aws_plans_only(endpoints: Endpoints) -> Iterator[str]:
+    # Plans need the AWS APIs only: the worker's local AWS without a local Athena. A plan starts from an
+    # empty state and its data sources read nothing other tests create, so sharing it changes no plan.
+    yield endpoints.aws
+    provider_server.close_idle()  # idle until the next module that plans: ~200 MB each
 
 
 @pytest.fixture(scope="module")
