@@ -30,6 +30,12 @@ HOUR = "2025-11-20T09"
 
 
 @pytest.fixture
+def aws(aws_raw: dict[str, Any]) -> dict[str, Any]:
+    """The Raw bucket is all this handler has: the transforms' buckets and tables are not made."""
+    return aws_raw
+
+
+@pytest.fixture
 def fake_archive() -> Iterator[FakeArchive]:
     with FakeArchive(seed=11, events_per_hour=120, invalid_fraction=0.05) as server:
         yield server
