@@ -19,6 +19,15 @@ the local AWS):
 
     .venv/bin/python bench/compliance_bench.py --runs 0 --mutants 0 --plan-runs 5   # only the third
 
+4. per stack mutant, in this process (--per-mutant N mutants, --per-mutant-runs repetitions): the plans
+   and shows of N mutated stacks, then their gates, each phase's CPU divided by N. "before" = tofu
+   starting its own providers (LAKEHOUSE_PROVIDER_SERVER=per-command) and a runner without gc.freeze;
+   "after" = the defaults, plans attached to one provider server (harness.iac.provider_server) and the
+   runner freezing its imports. Each phase ends its long-lived processes (provider servers, the runner)
+   so that their CPU is counted; the local AWS (one process for all arms) is not.
+
+    .venv/bin/python bench/compliance_bench.py --runs 0 --mutants 0 --plan-runs 0 --per-mutant 8
+
 Prints Markdown; nothing is asserted. Figures go to docs/benchmarks.md.
 """
 
@@ -28,6 +37,7 @@ import argparse
 import dataclasses
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -108,6 +118,63 @@ def plan_with(ws: object, gogc: str) -> Callable[[], None]:
     return run
 
 
+PER_MUTANT_ARMS = {
+    "before (tofu starts its providers; runner without gc.freeze)": (True, False),
+    "after (one provider server; runner with gc.freeze)": (False, True),
+}
+
+
+def per_mutant_samples(count: int, runs: int) -> dict[str, list[tuple[float, float]]]:
+    """Per stack mutant: plan + show, and the gates, in each arm of PER_MUTANT_ARMS, arms alternated."""
+    from harness.iac import provider_server
+    from harness.local.aws import LocalAws
+    from harness.paths import work_dir
+
+    chosen = mutants.MUTANTS[:count]
+    scratch = work_dir() / "bench-compliance" / "mutants"
+    stacks = {m.id: mutants.mutated_copy(m, scratch / m.id) for m in chosen}
+    zips, binary, name = lambda_zips(), compliance.compliance_bin(), "bench-compliance-mutants"
+    samples: dict[str, list[tuple[float, float]]] = {}
+    with LocalAws(with_athena=False) as endpoints:
+        compliance.plan_env("dev", endpoints.aws, zips, name=name, reuse_init=True)  # init, not measured
+        provider_server.close_idle()
+
+        def plan_all(per_command: bool) -> None:
+            if per_command:
+                os.environ[provider_server.OPT_OUT_VAR] = provider_server.OPT_OUT_VALUE
+            try:
+                for m in chosen:
+                    plan = compliance.plan_env(
+                        m.env, endpoints.aws, zips, source=stacks[m.id], name=name, reuse_init=True
+                    )
+                    shutil.copy(plan, scratch / f"{m.id}.json")
+            finally:
+                os.environ.pop(provider_server.OPT_OUT_VAR, None)
+                provider_server.close_idle()  # the servers' CPU reaches this process when they end
+
+        def gate_all(gc_freeze: bool) -> None:
+            runner = compliance._RUNNERS[binary] = compliance.ForkedRunner(binary, gc_freeze=gc_freeze)
+            try:
+                for m in chosen:
+                    failed = compliance.run_gates(scratch / f"{m.id}.json").failed
+                    assert failed == [m.feature], f"{m.id}: {failed}"
+            finally:  # the runner's children's CPU reaches this process when it ends
+                compliance._RUNNERS.pop(binary, None)
+                runner.close()
+
+        for i in range(runs):
+            order = list(PER_MUTANT_ARMS) if i % 2 == 0 else list(reversed(PER_MUTANT_ARMS))
+            for arm in order:
+                per_command, gc_freeze = PER_MUTANT_ARMS[arm]
+                for phase, action in (
+                    ("plan + show", lambda: plan_all(per_command)),  # noqa: B023 (called at once)
+                    ("gates", lambda: gate_all(gc_freeze)),  # noqa: B023
+                ):
+                    wall, cpu = measured(action)
+                    samples.setdefault(f"{phase}, {arm}", []).append((wall / count, cpu / count))
+    return samples
+
+
 def gate_before(paths: list[Path]) -> None:
     for path in paths:
         assert compliance.run_gates(path, mode="process", merged=False).ok
@@ -175,7 +242,12 @@ def main() -> int:
     parser.add_argument("--mutants", type=int, default=8, help="stack mutants in the pytest arm (0 skips it)")
     parser.add_argument("--mutant-runs", type=int, default=3, help="repetitions of the pytest arm, per arm")
     parser.add_argument("--plan-runs", type=int, default=5, help="plan + show repetitions, per arm (0 skips)")
+    parser.add_argument(
+        "--per-mutant", type=int, default=0, help="stack mutants planned and gated per arm (default 0: skip)"
+    )
+    parser.add_argument("--per-mutant-runs", type=int, default=3, help="repetitions of the per-mutant arms")
     args = parser.parse_args()
+    per_mutant = per_mutant_samples(args.per_mutant, args.per_mutant_runs) if args.per_mutant else {}
     planning = plan_samples(args.plan_runs) if args.plan_runs else {}
     paths = plans() if args.runs else []
     gating = alternate(
@@ -198,6 +270,9 @@ def main() -> int:
     load = os.getloadavg()
     print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {os.cpu_count()} CPUs")
     runs_after = len(compliance.feature_batches(compliance.features_dir()))
+    if per_mutant:
+        title = f"Per stack mutant (the first {args.per_mutant}, each phase divided by their number)"
+        table(title, per_mutant)
     if planning:
         table("`tofu plan` + `tofu show -json` of dev (one initialised working copy)", planning)
     if args.runs:

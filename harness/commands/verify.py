@@ -115,6 +115,7 @@ def phase_validate(ctx: Context) -> str:
 def phase_plans(ctx: Context) -> str:
     """A plan per environment against the embedded local AWS, saved as plan JSON for the gates."""
     from harness.gates.compliance import plan_env
+    from harness.iac import provider_server
 
     zips, counts, plans = _zips(), {}, {}
     with open_target("local", athena=False) as local:
@@ -125,6 +126,7 @@ def phase_plans(ctx: Context) -> str:
             plan = json.loads(out.read_text(encoding="utf-8"))
             counts[env] = sum(1 for rc in plan["resource_changes"] if "create" in rc["change"]["actions"])
             plans[env] = str(out)
+    provider_server.close_idle()  # the plans' provider served this local AWS only
     ctx.facts["plans"] = plans
     return ", ".join(f"{env}: {n} to create" for env, n in counts.items())
 

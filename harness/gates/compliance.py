@@ -30,11 +30,15 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.console import say
 from harness.errors import HarnessError, entry_point
 from harness.gates import plan_checks
 from harness.paths import repo_root, work_dir
+
+if TYPE_CHECKING:
+    from harness.iac.workspace import Workspace
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 FEATURE_LINE = re.compile(r"^Feature: .*  # (?P<path>\S+\.feature)\s*$")
@@ -193,13 +197,15 @@ class ForkedRunner:
     """The client of one harness/gates/compliance_runner.py process (in .venv-compliance): each job is a
     fresh terraform-compliance run in a child it forks. One per process and binary; thread-safe."""
 
-    def __init__(self, binary: Path) -> None:
+    def __init__(self, binary: Path, gc_freeze: bool = True) -> None:
+        """gc_freeze=False: the runner without compliance_runner.freeze_imports (for the benchmark)."""
         python = binary.parent / "python"
         if not python.exists():
             raise ComplianceError(f"{python} is missing: run `make compliance-venv`")
         self._lock = threading.Lock()
+        runner = Path(__file__).with_name("compliance_runner.py")
         self._proc = subprocess.Popen(
-            [str(python), str(Path(__file__).with_name("compliance_runner.py")), str(binary)],
+            [str(python), str(runner), str(binary), *([] if gc_freeze else ["--no-gc-freeze"])],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -355,18 +361,27 @@ def plan_env(
         env,
         resolve(),
         var_files=[repo_root() / "terraform" / "envs" / f"{env}.tfvars"],
-        variables={"lambda_artifacts_dir": str(zips)},
+        variables={"lambda_artifacts_dir": str(zips.resolve())},  # absolute: see provider_server
         source=source,
     )
     if reuse_init and ws.initialised():
         ws.prepare()
     else:
         ws.init()
-    ws.plan()
     out = out or ws.root / "plan.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(ws.show_json()), encoding="utf-8")
+    out.write_text(json.dumps(plan_and_show(ws)), encoding="utf-8")
     return out
+
+
+def plan_and_show(ws: Workspace) -> dict[str, object]:
+    """`tofu plan` and `tofu show -json` of it in an initialised working copy, both attached to one
+    long-lived provider on an emulated target (harness.iac.provider_server), else each starting its own."""
+    from harness.iac import provider_server
+
+    with provider_server.attached(ws):
+        ws.plan()
+        return ws.show_json()
 
 
 def plan_bootstrap(
@@ -387,9 +402,8 @@ def plan_bootstrap(
         variables={"github_repository": github_repository} if github_repository else {},
     )
     ws.init()
-    ws.plan()
     out = ws.root / "plan.json"
-    out.write_text(json.dumps(ws.show_json()), encoding="utf-8")
+    out.write_text(json.dumps(plan_and_show(ws)), encoding="utf-8")
     return out
 
 

@@ -39,6 +39,10 @@ class Tofu:
     provider_pin: str | None = None  # version the working copy must pin (local mirror build)
     provider_build_id: str | None = None  # changes whenever the local provider is rebuilt
 
+    def environment(self, extra_env: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The environment a command runs with (and the providers it starts inherit)."""
+        return {**os.environ, **self.env, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", **(extra_env or {})}
+
     def run(
         self,
         args: Sequence[str],
@@ -48,7 +52,7 @@ class Tofu:
         echo: bool = False,
     ) -> subprocess.CompletedProcess[str]:
         cmd = [str(self.binary), *args]
-        env = {**os.environ, **self.env, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", **(extra_env or {})}
+        env = self.environment(extra_env)
         started = time.monotonic()
         if echo:
             say("tofu", " ".join(args))

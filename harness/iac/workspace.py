@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.iac import provider_waits
+from harness.iac import provider_server, provider_waits
 from harness.iac.tofu import Tofu
 from harness.paths import repo_root, work_dir
 from harness.targets.endpoints import Endpoints
@@ -102,6 +102,8 @@ class Workspace:
     backend_config: list[str] = field(default_factory=list)
     source: Path = field(default_factory=lambda: repo_root() / "terraform")
     pass_env: bool = True  # bootstrap/ has no env variable
+    # Where tofu attaches to a running provider instead of starting one (harness.iac.provider_server).
+    provider_reattach: str | None = None
 
     @property
     def root(self) -> Path:
@@ -127,6 +129,8 @@ class Workspace:
                 # Our own provider build, against a strongly consistent emulator: one read of a target
                 # state is final (harness.iac.provider_waits). Never for AWS, never for a user's TF_BIN.
                 env[provider_waits.ENV_VAR] = "1"
+        if self.provider_reattach is not None:
+            env[provider_server.ENV_VAR] = self.provider_reattach
         return env
 
     def initialised(self) -> bool:

@@ -7,7 +7,9 @@ feature passing.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from harness.gates import compliance, mutants, plan_checks
+from harness.iac import provider_server
 from harness.iac.tofu import Tofu
 from harness.local.aws import LocalAws
 
@@ -28,6 +31,7 @@ def local_aws_plans_only() -> Iterator[str]:
     # Plans need the AWS APIs only: no local Athena.
     with LocalAws(with_athena=False) as endpoints:
         yield endpoints.aws
+    provider_server.close_idle()  # they served this local AWS only; the worker runs other tests next
 
 
 @pytest.fixture(scope="module")
@@ -153,8 +157,8 @@ def test_mutant_is_caught_by_its_feature_only(
 BOOTSTRAP_REPOSITORY = "example-org/github-lakehouse"  # plans the CI roles too
 
 
-def test_bootstrap_gates_pass_and_each_bootstrap_mutant_is_caught_by_its_feature_only(
-    gates_ready: None, local_aws_plans_only: str, worker_id_suffix: str, tmp_path: Path
+def test_bootstrap_gates_pass_on_the_real_plan(
+    gates_ready: None, local_aws_plans_only: str, worker_id_suffix: str
 ) -> None:
     directory = compliance.bootstrap_features_dir()
     plan = compliance.plan_bootstrap(
@@ -167,18 +171,84 @@ def test_bootstrap_gates_pass_and_each_bootstrap_mutant_is_caught_by_its_feature
     assert report.ok, report.output[-4000:]
     assert len(report.features) == len(list(directory.glob("*.feature"))) + len(plan_checks.CHECKS)
 
-    missed = []
-    for mutant in mutants.BOOTSTRAP_MUTANTS:
-        source = mutants.mutated_copy(mutant, tmp_path / mutant.id)
-        plan = compliance.plan_bootstrap(
+
+@pytest.mark.parametrize("mutant", mutants.BOOTSTRAP_MUTANTS, ids=lambda m: m.id)
+def test_bootstrap_mutant_is_caught_by_its_feature_only(
+    mutant: mutants.Mutant,
+    gates_ready: None,
+    local_aws_plans_only: str,
+    worker_id_suffix: str,
+    tmp_path: Path,
+) -> None:
+    """One fresh plan of bootstrap/ of the mutated copy per mutant, gated by features/bootstrap/ and the
+    plan checks (xdist spreads them over the workers)."""
+    source = mutants.mutated_copy(mutant, tmp_path / mutant.id)
+    plan = compliance.plan_bootstrap(
+        local_aws_plans_only,
+        source=source,
+        name=f"compliance-mutant-{mutant.id}-{worker_id_suffix}",
+        github_repository=BOOTSTRAP_REPOSITORY,
+    )
+    report = compliance.run_gates(plan, compliance.bootstrap_features_dir())
+    first = next((report.features[f].failures[0] for f in report.failed if report.features[f].failures), "")
+    assert report.failed == [mutant.feature], (
+        f"{mutant.id} ({mutant.description}): expected only {mutant.feature} to fail, "
+        f"failed: {report.failed or 'none'} {first}"
+    )
+
+
+def _comparable(plan: Path) -> dict[str, object]:
+    planned = dict(json.loads(plan.read_text(encoding="utf-8")))
+    planned.pop("timestamp")
+    # tofu lists relevant_attributes in Go map order: two plans of one stack by the same tofu differ there.
+    planned["relevant_attributes"].sort(key=lambda a: json.dumps(a, sort_keys=True))
+    return planned
+
+
+def _served_cpu() -> float:
+    """CPU seconds the provider servers of this process have used so far (Linux /proc)."""
+    total = 0.0
+    for server in provider_server._ALL:
+        with contextlib.suppress(FileNotFoundError):
+            fields = Path(f"/proc/{server.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def test_a_plan_attached_to_the_long_lived_provider_is_the_plan_of_per_command_providers(
+    gates_ready: None,
+    local_aws_plans_only: str,
+    lambda_artifacts: Path,
+    worker_id_suffix: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The gates' plans attach to one long-lived provider (harness.iac.provider_server): the plan JSON of a
+    mutated stack made so, on a fresh server and on one that has served before, is the one tofu makes
+    starting its own providers. The mutant edits a data source, whose values the provider computes."""
+    mutant = next(m for m in mutants.MUTANTS if m.id == "iam-wildcard-action")
+    stack = mutants.mutated_copy(mutant, tmp_path / mutant.id)
+
+    def plan() -> Path:
+        return compliance.plan_env(
+            mutant.env,
             local_aws_plans_only,
-            source=source,
-            name=f"compliance-mutant-{mutant.id}-{worker_id_suffix}",
-            github_repository=BOOTSTRAP_REPOSITORY,
+            lambda_artifacts,
+            source=stack,
+            name=f"compliance-attach-{worker_id_suffix}",
+            reuse_init=True,
         )
-        failed = compliance.run_gates(plan, directory).failed
-        verdict = "caught" if failed == [mutant.feature] else "MISSED"
-        print(f"  {verdict:<7} {mutant.id:<30} {mutant.description}")
-        if failed != [mutant.feature]:
-            missed.append(f"{mutant.id}: expected only {mutant.feature} to fail, failed: {failed or 'none'}")
-    assert not missed, "\n".join(missed)
+
+    provider_server.close_idle()  # the first arm starts a server of its own
+    plans, served = {}, {}
+    for arm in ("attached", "per-command", "attached again"):
+        with monkeypatch.context() as env:
+            if arm == "per-command":
+                env.setenv(provider_server.OPT_OUT_VAR, provider_server.OPT_OUT_VALUE)
+            servers, cpu = len(provider_server._ALL), _served_cpu()
+            plans[arm] = _comparable(plan())
+            served[arm] = _served_cpu() - cpu
+            if arm == "per-command":
+                assert len(provider_server._ALL) == servers, "a server was started with the switch off"
+    assert served["attached"] > 0 and served["attached again"] > 0, "no provider server served the plan"
+    assert plans["attached"] == plans["per-command"] == plans["attached again"]

@@ -72,9 +72,7 @@ def _rebuild(pipeline: Pipeline, target: Target, deployment: Deployment, lake: L
     for day in days:
         pipeline.invoke("gold", {"ingest_dt": day}).raise_for_error()
     _check_encrypted(target, database, "github_events_silver")
-    return {
-        day: (c.silver, c.silver_ids, c.gold_rows, c.gold_events) for day in days for c in [lake.counts(day)]
-    }
+    return lake.transform_counts(days)  # one statement for every day (`counts` per day: one each)
 
 
 def test_both_engines_give_the_same_counts_for_every_scenario(

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.iac.tofu import Tofu
+from harness.iac.tofu import Tofu, TofuError
 from harness.iac.workspace import Workspace
 from harness.paths import repo_root
+from harness.targets.endpoints import Endpoints
 
 pytestmark = pytest.mark.toolchain
 
@@ -153,24 +154,19 @@ def test_the_good_inputs_are_accepted(tofu: Tofu, tmp_path: Path, worker_id_suff
 
 
 def test_prod_with_less_than_a_year_of_logs_is_refused_at_plan(
-    tofu: Tofu, lambda_artifacts: Path, worker_id_suffix: str
+    tofu: Tofu, endpoints: Endpoints, lambda_artifacts: Path, worker_id_suffix: str
 ) -> None:
     # A rule across two variables (env and log_retention_days) is checked when planning, not by validate.
-    from harness.iac.tofu import TofuError
-    from harness.local.aws import LocalAws
-    from harness.targets.endpoints import Endpoints
-
-    with LocalAws(with_athena=False) as local:
-        ws = Workspace(
-            name=f"validation-prod-retention-{worker_id_suffix}",
-            env="prod",
-            tofu=tofu,
-            endpoints=Endpoints(aws=local.aws),
-            variables={"log_retention_days": 30, "lambda_artifacts_dir": str(lambda_artifacts)},
-        )
-        ws.init()
-        with pytest.raises(TofuError, match="log_retention_days must be at least 365 in prod"):
-            ws.plan()
+    ws = Workspace(
+        name=f"validation-prod-retention-{worker_id_suffix}",
+        env="prod",
+        tofu=tofu,
+        endpoints=endpoints,
+        variables={"log_retention_days": 30, "lambda_artifacts_dir": str(lambda_artifacts)},
+    )
+    ws.init()
+    with pytest.raises(TofuError, match="log_retention_days must be at least 365 in prod"):
+        ws.plan()
 
 
 @pytest.mark.parametrize(
@@ -185,20 +181,20 @@ def test_prod_with_less_than_a_year_of_logs_is_refused_at_plan(
     ids=["trailing-slash", "lookback-over-a-week"],
 )
 def test_a_bad_archive_variable_is_refused_at_plan(
-    tofu: Tofu, lambda_artifacts: Path, worker_id_suffix: str, archive: dict[str, object], message: str
+    tofu: Tofu,
+    endpoints: Endpoints,
+    lambda_artifacts: Path,
+    worker_id_suffix: str,
+    archive: dict[str, object],
+    message: str,
 ) -> None:
-    from harness.iac.tofu import TofuError
-    from harness.local.aws import LocalAws
-    from harness.targets.endpoints import Endpoints
-
-    with LocalAws(with_athena=False) as local:
-        ws = Workspace(
-            name=f"validation-archive-{worker_id_suffix}",
-            env="dev",
-            tofu=tofu,
-            endpoints=Endpoints(aws=local.aws),
-            variables={"archive": archive, "lambda_artifacts_dir": str(lambda_artifacts)},
-        )
-        ws.init()
-        with pytest.raises(TofuError, match=re.escape(message)):
-            ws.plan()
+    ws = Workspace(
+        name=f"validation-archive-{worker_id_suffix}",
+        env="dev",
+        tofu=tofu,
+        endpoints=endpoints,
+        variables={"archive": archive, "lambda_artifacts_dir": str(lambda_artifacts)},
+    )
+    ws.init()
+    with pytest.raises(TofuError, match=re.escape(message)):
+        ws.plan()

@@ -11,6 +11,13 @@ from .errors import AthenaApiError
 from .models import AthenaBackend
 
 Handler = Callable[[AthenaBackend, dict[str, Any]], dict[str, Any]]
+
+# GetQueryExecution on an unfinished query answers as soon as the query ends, or after this long with the
+# state it has then (a long poll). Clients poll with sleeps of their own (the handlers after 0.5 s, then
+# backing off; pyathena every second), so without it every short query waited out a sleep after it had
+# finished. The answer is still the state at the moment it is sent, as Athena's is; only the call's latency
+# differs, and stays within what an API call may take.
+STATE_HOLD_SECONDS = 1.0
 _HANDLERS: dict[str, Handler] = {}
 
 
@@ -97,7 +104,9 @@ def start_query_execution(b: AthenaBackend, p: dict[str, Any]) -> dict[str, Any]
 
 @operation("GetQueryExecution")
 def get_query_execution(b: AthenaBackend, p: dict[str, Any]) -> dict[str, Any]:
-    return {"QueryExecution": b.get_query(p["QueryExecutionId"]).to_api()}
+    qe = b.get_query(p["QueryExecutionId"])
+    qe.done.wait(STATE_HOLD_SECONDS)
+    return {"QueryExecution": qe.to_api()}
 
 
 @operation("BatchGetQueryExecution")

@@ -21,6 +21,7 @@ GAPS: tuple[str, ...] = (
     "cloudtrail_delete_by_arn",
     "s3_secure_transport",
     "s3_delete_marker_dispose",
+    "s3_list_versions_views",
     "glue_column_statistics",
     "glue_partition_segments",
     "sqs_kms_sse",

@@ -167,7 +167,8 @@ def test_pyathena_select_and_insert(lake: Lake, athena_server: Any, aws_endpoint
 
 def test_the_harness_reads_the_three_layers_counts_in_one_statement(lake: Lake, athena_server: Any) -> None:
     """harness.pipeline.counts.Lake.counts (what every integration scenario asserts) gives each layer's
-    count and distinct ids as separate statements over the same tables do."""
+    count and distinct ids as separate statements over the same tables do; Lake.transform_counts gives
+    Silver's and Gold's of several days at once as `counts` gives them day by day."""
     from harness.pipeline.counts import Lake as HarnessLake
 
     _bronze(lake)
@@ -187,8 +188,10 @@ def test_the_harness_reads_the_three_layers_counts_in_one_statement(lake: Lake, 
         credentials={"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
     )
     try:
-        for day in ("2024-03-01", "2024-03-02", "2024-03-03"):
+        days, per_day = ["2024-03-01", "2024-03-02", "2024-03-03"], {}
+        for day in days:
             counts = harness_lake.counts(day)
+            per_day[day] = (counts.silver, counts.silver_ids, counts.gold_rows, counts.gold_events)
             bronze = lake.rows(
                 f"SELECT count(*), count(DISTINCT id) FROM github_events_bronze WHERE ingest_dt = '{day}'"
             )
@@ -204,5 +207,7 @@ def test_the_harness_reads_the_three_layers_counts_in_one_statement(lake: Lake, 
             assert [str(n) for n in got] == bronze[0] + silver[0], day
             assert [str(counts.gold_rows), str(counts.gold_events)] == gold[0], day
         assert (harness_lake.counts("2024-03-01").bronze, harness_lake.counts("2024-03-01").silver) == (8, 7)
+        assert per_day["2024-03-02"][0] and not per_day["2024-03-02"][2] and not any(per_day["2024-03-03"])
+        assert harness_lake.transform_counts(days) == per_day
     finally:
         harness_lake.close()
