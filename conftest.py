@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
 
+import botocore.session
 import pytest
 
 # Arrow's "system" allocator for the local Athena's writes, set before anything loads pyarrow (Arrow reads
@@ -15,6 +17,14 @@ os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 ROOT = Path(__file__).resolve().parent
 # The Lambda handlers are plain modules (as in their zips), importable in tests like in the runtime.
 sys.path.insert(0, str(ROOT / "handlers"))
+
+# One botocore data loader per test process. A loader keeps the JSON it parses (service models, endpoints,
+# partitions), but every new session starts with a loader of its own and parses them again: boto3's
+# default session, which each `mock_aws` resets, and the sessions moto makes itself (~0.1 s of CPU a client
+# or session). The files are the installed botocore's, the same for every session, and botocore only reads
+# what it loads (one session already hands the same objects to all of its clients), so sharing them changes
+# nothing but the time.
+botocore.session.create_loader = functools.cache(botocore.session.create_loader)
 
 
 @pytest.fixture(scope="session")

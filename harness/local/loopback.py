@@ -4,6 +4,8 @@ Archive): start/stop, a context manager, its URL, and a stop that lets in-flight
 from __future__ import annotations
 
 import contextlib
+import selectors
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -25,6 +27,7 @@ class LoopbackServer:
         self.in_flight = 0  # requests being handled right now
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._wake: tuple[socket.socket, socket.socket] | None = None  # stop writes, the accept loop reads
 
     def _respond(self, req: BaseHTTPRequestHandler) -> None:
         raise NotImplementedError
@@ -35,8 +38,13 @@ class LoopbackServer:
         self._stopping.clear()
         self._server = ThreadingHTTPServer((self._host, 0), _handler_for(self))
         self._server.daemon_threads = True
+        self._server.timeout = 0  # handle_request never blocks: it is only called once a connection waits
+        self._wake = socket.socketpair()
         self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name=type(self).__name__, daemon=True
+            target=_accept_until_woken,
+            args=(self._server, self._wake[1]),
+            name=type(self).__name__,
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -45,14 +53,18 @@ class LoopbackServer:
         if self._server is None:
             return
         self._stopping.set()  # wakes slow or stalled handlers and stops streaming ones
-        self._server.shutdown()
+        assert self._wake is not None
+        self._wake[0].send(b"x")  # ends the accept loop now (serve_forever's shutdown waits out a poll)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
         with self._idle:  # let those handlers finish before we return
             self._idle.wait_for(lambda: self.in_flight == 0, timeout=5)
         self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        for end in self._wake:
+            end.close()
         self._server = None
         self._thread = None
+        self._wake = None
 
     def __enter__(self) -> Self:
         return self.start()
@@ -67,6 +79,18 @@ class LoopbackServer:
             raise RuntimeError(f"{type(self).__name__} is not started")
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
+
+
+def _accept_until_woken(server: ThreadingHTTPServer, wake: socket.socket) -> None:
+    """Serves each connection (on a thread of its own) until ``wake`` is readable."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(server, selectors.EVENT_READ)
+        selector.register(wake, selectors.EVENT_READ)
+        while True:
+            ready = {key.fileobj for key, _ in selector.select()}
+            if wake in ready:
+                return
+            server.handle_request()  # accepts the waiting connection
 
 
 def _handler_for(service: LoopbackServer) -> type[BaseHTTPRequestHandler]:

@@ -44,8 +44,9 @@ def aws_clients(boto_session: boto3.Session) -> dict[str, Any]:
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch, aws_clients: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """moto in-process: the environment's buckets, Glue database and tables."""
+def aws_raw(monkeypatch: pytest.MonkeyPatch, aws_clients: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """moto in-process with the environment's Raw bucket (versioned) only: all the ingest and archive
+    handlers touch. Whatever they wrote anywhere else would fail on a missing bucket."""
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -54,24 +55,33 @@ def aws(monkeypatch: pytest.MonkeyPatch, aws_clients: dict[str, Any]) -> Iterato
     }.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
-        s3, glue = aws_clients["s3"], aws_clients["glue"]
-        for bucket in (RAW, SILVER, GOLD):
-            s3.create_bucket(Bucket=bucket)
-            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-        glue.create_database(DatabaseInput={"Name": DATABASE})
-        for table, bucket, prefix, parts in (
-            ("github_events_silver", SILVER, "github/events_silver/", ["year", "month"]),
-            ("github_events_gold_daily", GOLD, "github/events_gold_daily/", ["ingest_dt"]),
-        ):
-            glue.create_table(
-                DatabaseName=DATABASE,
-                TableInput={
-                    "Name": table,
-                    "StorageDescriptor": {"Location": f"s3://{bucket}/{prefix}"},
-                    "PartitionKeys": [{"Name": p, "Type": "string"} for p in parts],
-                },
-            )
+        s3 = aws_clients["s3"]
+        s3.create_bucket(Bucket=RAW)
+        s3.put_bucket_versioning(Bucket=RAW, VersioningConfiguration={"Status": "Enabled"})
         yield dict(aws_clients)  # a test may rebind an entry; the clients themselves are shared
+
+
+@pytest.fixture
+def aws(aws_raw: dict[str, Any]) -> dict[str, Any]:
+    """moto in-process: the environment's buckets, Glue database and tables."""
+    s3, glue = aws_raw["s3"], aws_raw["glue"]
+    for bucket in (SILVER, GOLD):
+        s3.create_bucket(Bucket=bucket)
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    glue.create_database(DatabaseInput={"Name": DATABASE})
+    for table, bucket, prefix, parts in (
+        ("github_events_silver", SILVER, "github/events_silver/", ["year", "month"]),
+        ("github_events_gold_daily", GOLD, "github/events_gold_daily/", ["ingest_dt"]),
+    ):
+        glue.create_table(
+            DatabaseName=DATABASE,
+            TableInput={
+                "Name": table,
+                "StorageDescriptor": {"Location": f"s3://{bucket}/{prefix}"},
+                "PartitionKeys": [{"Name": p, "Type": "string"} for p in parts],
+            },
+        )
+    return aws_raw
 
 
 @pytest.fixture

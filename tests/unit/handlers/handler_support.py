@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+import functools
 import gzip
 import json
 from datetime import UTC, datetime, timedelta
@@ -53,12 +53,17 @@ class FakeContext:
         return max(0, int((self.deadline - self.clock.now()).total_seconds() * 1000))
 
 
+@functools.cache
+def _fixture_texts() -> tuple[str, ...]:
+    return tuple(json.dumps(event) for event in load_events())
+
+
 def make_events(n: int, start_id: int = 60_000_000_000) -> list[dict[str, Any]]:
     """``n`` distinct valid events (fixtures cloned with new ids), newest first like the API."""
-    base = load_events()
+    texts = _fixture_texts()  # each clone parsed afresh: half the cost of a deepcopy
     out = []
     for i in range(n):
-        event = copy.deepcopy(base[i % len(base)])
+        event = json.loads(texts[i % len(texts)])
         event["id"] = str(start_id + n - i)
         event["created_at"] = (START - timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%SZ")
         out.append(event)

@@ -28,6 +28,12 @@ from harness.local.fake_github import FakeGitHub, Fault
 SOURCE_SUFFIX = "/events"
 
 
+@pytest.fixture
+def aws(aws_raw: dict[str, Any]) -> dict[str, Any]:
+    """The Raw bucket is all this handler has: the transforms' buckets and tables are not made."""
+    return aws_raw
+
+
 def make_deps(aws: dict[str, Any], clock: FakeClock, url: str, env: dict[str, str] | None = None, **kw: Any):
     config = IngestConfig.from_env(
         {"LAKEHOUSE_ENV": ENV, "RAW_BUCKET": RAW, "GITHUB_API_URL": url, **(env or {})}

@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import io
 import tarfile
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from harness.local.athena.trino import install
+from harness.local.loopback import LoopbackServer
 
 
 def _archive() -> bytes:
@@ -42,27 +42,26 @@ def _archive() -> bytes:
     return buf.getvalue()
 
 
-class _Repo:
+class _Repo(LoopbackServer):
+    """A Maven repository on loopback serving ``files`` by path, 404 for anything else; it stops at once
+    (a plain serve_forever's shutdown waits out its half-second poll)."""
+
+    what = "the test Maven repository"
+
     def __init__(self, files: dict[str, bytes]):
+        super().__init__("127.0.0.1")
         self.files = files
         self.requests: list[str] = []
-        repo = self
+        self.start()
+        self.maven_url = f"{self.url}/maven2"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                repo.requests.append(self.path)
-                body = repo.files.get(self.path)
-                self.send_response(200 if body is not None else 404)
-                self.send_header("Content-Length", str(len(body or b"")))
-                self.end_headers()
-                self.wfile.write(body or b"")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/maven2"
+    def _respond(self, req: BaseHTTPRequestHandler) -> None:
+        self.requests.append(req.path)
+        body = self.files.get(req.path)
+        req.send_response(200 if body is not None else 404)
+        req.send_header("Content-Length", str(len(body or b"")))
+        req.end_headers()
+        req.wfile.write(body or b"")
 
 
 @pytest.fixture
@@ -77,11 +76,11 @@ def repo(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Repo]:
     data = _archive()
     path = f"/maven2/{install.ARCHIVE_PATH}"
     server = _Repo({path: data, path + ".sha1": hashlib.sha1(data).hexdigest().encode() + b"  x\n"})
-    monkeypatch.setenv("LAKEHOUSE_MAVEN_URL", server.url)
+    monkeypatch.setenv("LAKEHOUSE_MAVEN_URL", server.maven_url)
     monkeypatch.setattr(install, "ARCHIVE_SHA256", hashlib.sha256(data).hexdigest())
     monkeypatch.setattr(install, "ARCHIVE_BYTES", len(data))
     yield server
-    server.httpd.shutdown()
+    server.stop()
 
 
 def test_installs_lib_and_the_used_plugins_only_then_is_warm(cache: Path, repo: _Repo) -> None:
@@ -119,13 +118,12 @@ def test_an_archive_that_cannot_be_had_is_a_one_line_error(
     cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     empty = _Repo({})  # answers 404 for everything
-    monkeypatch.setenv("LAKEHOUSE_MAVEN_URL", empty.url)
+    monkeypatch.setenv("LAKEHOUSE_MAVEN_URL", empty.maven_url)
     with pytest.raises(install.TrinoInstallError, match=r"cannot download .*HTTP 404") as err:
         install.ensure()
     assert "\n" not in str(err.value)
-    empty.httpd.shutdown()
-    empty.httpd.server_close()
-    monkeypatch.setenv("LAKEHOUSE_MAVEN_URL", empty.url)  # nobody listens there now
+    empty.stop()
+    monkeypatch.setenv("LAKEHOUSE_MAVEN_URL", empty.maven_url)  # nobody listens there now
     with pytest.raises(install.TrinoInstallError, match="cannot download"):
         install.ensure()
     assert install.main(["ensure"]) == 1
