@@ -204,10 +204,12 @@ class Lake:
         )
         keys = DayKeys()
         for layer, first, second in rows:
-            if layer == "gold":
-                keys.gold_groups.add((first, second))
+            if layer == "bronze":
+                keys.bronze_ids.add(first)
+            elif layer == "silver":
+                keys.silver_ids.add(first)
             else:
-                getattr(keys, f"{layer}_ids").add(first)
+                keys.gold_groups.add((first, second))
         return keys
 
     def close(self) -> None:
