@@ -28,6 +28,7 @@ from typing import Any
 
 from harness.console import say
 from harness.errors import HarnessError
+from harness.local.loopback import SHUTDOWN_POLL_SECONDS
 from harness.targets.endpoints import REGION, TEST_CREDENTIALS, Endpoints
 
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -160,7 +161,7 @@ def _prepare_backends(dispatcher: Any) -> None:
 
 def serve(port: int, with_athena: bool, athena_engine: str | None = None) -> None:
     server = moto_server(port)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(SHUTDOWN_POLL_SECONDS,), daemon=True).start()
     host, bound = server.server_address[:2]
     info: dict[str, str] = {"aws": f"http://{host}:{bound}"}
     athena = None

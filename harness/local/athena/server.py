@@ -9,6 +9,8 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from harness.local.loopback import SHUTDOWN_POLL_SECONDS
+
 from .engine import Engine
 from .models import AthenaBackend
 from .responses import dispatch
@@ -96,7 +98,10 @@ class LocalAthenaServer:
         self._httpd = ThreadingHTTPServer((self._host, self._port), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="local-athena-http", daemon=True
+            target=self._httpd.serve_forever,
+            args=(SHUTDOWN_POLL_SECONDS,),
+            name="local-athena-http",
+            daemon=True,
         )
         self._thread.start()
         return self

@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 
 from harness.local.athena import LocalAthenaServer
 from harness.local.aws import quiet_request_handler
+from harness.local.loopback import SHUTDOWN_POLL_SECONDS
 from harness.local.moto_dispatch import memoize_backend_lookup
 
 REGION = "us-east-1"
@@ -76,7 +77,7 @@ def aws_endpoint() -> Iterator[str]:
     memoize_backend_lookup()  # as the local AWS process does (harness/local/moto_dispatch.py)
     app = DomainDispatcherApplication(create_backend_app)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=quiet_request_handler())
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(SHUTDOWN_POLL_SECONDS,), daemon=True)
     thread.start()
     host, port = server.server_address[:2]
     yield f"http://{host}:{port}"

@@ -8,6 +8,8 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
+from harness.local.athena import responses
+
 from .conftest import Lake, fetch_rows, wait
 
 
@@ -55,7 +57,9 @@ def test_execution_shape(lake: Lake) -> None:
     assert qe["EngineVersion"]["EffectiveEngineVersion"] == "Athena engine version 3"
 
 
-def test_stop_query_cancels(lake: Lake, athena_server: Any) -> None:
+def test_stop_query_cancels(lake: Lake, athena_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The poll of the held query below is answered at once, not after the long poll's hold (test_long_poll).
+    monkeypatch.setattr(responses, "STATE_HOLD_SECONDS", 0.0)
     started = threading.Event()
     release = threading.Event()
     engine = athena_server.backend.engine
