@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -169,37 +170,32 @@ class Engine:
 
     def execute(self, req: QueryRequest, on_connection: Callable[[Any], None]) -> Outcome:
         """Runs one statement; `on_connection` gets what a cancel interrupts (`.interrupt()`)."""
-        session = _Session(self, req)
-        on_connection(session.connection)
-        ok = False
-        try:
-            outcome = session.run()
-            ok = True
-            return outcome
-        except QueryFailed:
-            ok = True  # the query's own failure: the connection may serve again if `reset` finds it clean
-            raise
-        finally:
-            session.close(reuse=ok)
+        with self._session(req, on_connection) as session:
+            return session.run()
 
     def unload(self, req: QueryRequest, spec: Any, on_connection: Callable[[Any], None]) -> Outcome:
         """Athena's UNLOAD (parsed by the Athena layer): the query's rows written as files under TO."""
+        with self._session(req, on_connection) as session:
+            try:
+                return unload_mod.run(session, spec)
+            except duckdb.Error as e:
+                raise session._duckdb_failure(e, spec.query) from None
+
+    @contextlib.contextmanager
+    def _session(self, req: QueryRequest, on_connection: Callable[[Any], None]) -> Iterator[_Session]:
+        """A session for one statement; its connection may serve again after the statement returned or
+        failed as a query (QueryFailed), if `reset` then finds it clean, never after anything else."""
         session = _Session(self, req)
         on_connection(session.connection)
-        ok = False
+        reuse = False
         try:
-            try:
-                outcome = unload_mod.run(session, spec)
-            except duckdb.Error as e:
-                ok = True
-                raise session._duckdb_failure(e, spec.query) from None
-            except QueryFailed:
-                ok = True
-                raise
-            ok = True
-            return outcome
+            yield session
+            reuse = True
+        except QueryFailed:
+            reuse = True
+            raise
         finally:
-            session.close(reuse=ok)
+            session.close(reuse=reuse)
 
     def _connection(self) -> _Connection:
         with self._idle_lock:
