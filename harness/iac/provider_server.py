@@ -30,12 +30,10 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import json
 import os
 import queue
 import re
-import signal
 import subprocess
 import tempfile
 import threading
@@ -46,6 +44,7 @@ from typing import TYPE_CHECKING
 
 from harness.errors import HarnessError
 from harness.iac import toolchain
+from harness.processes import die_with_parent
 
 if TYPE_CHECKING:
     from harness.iac.workspace import Workspace
@@ -80,12 +79,6 @@ def provider_env(ws: Workspace) -> dict[str, str]:
     return {k: v for k, v in env.items() if k not in NOT_FOR_THE_PROVIDER}
 
 
-def _die_with_parent() -> None:
-    """Runs in the child before exec: the provider gets SIGTERM when the process that started it dies."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
 class ProviderServer:
     """`terraform-provider-aws -debug`: started, asked where to attach, ended by close()."""
 
@@ -101,7 +94,7 @@ class ProviderServer:
                 stdout=subprocess.PIPE,
                 stderr=stderr,
                 text=True,
-                preexec_fn=_die_with_parent if os.name == "posix" else None,
+                preexec_fn=die_with_parent if os.name == "posix" else None,
             )
         lines: queue.Queue[str | None] = queue.Queue()
         # Read on a thread for the whole life of the server: the wait for the debug line has a deadline,
