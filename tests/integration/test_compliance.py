@@ -126,6 +126,14 @@ def test_a_runner_that_ended_is_started_again(gates_ready: None, tmp_path: Path)
     assert compliance.forked_runner(binary) is not runner
 
 
+def _assert_caught_by_its_feature_only(mutant: mutants.Mutant, report: compliance.GateReport) -> None:
+    first = next((report.features[f].failures[0] for f in report.failed if report.features[f].failures), "")
+    assert report.failed == [mutant.feature], (
+        f"{mutant.id} ({mutant.description}): expected only {mutant.feature} to fail, "
+        f"failed: {report.failed or 'none'} {first}"
+    )
+
+
 @pytest.mark.parametrize("mutant", mutants.MUTANTS, ids=lambda m: m.id)
 def test_mutant_is_caught_by_its_feature_only(
     mutant: mutants.Mutant,
@@ -146,12 +154,7 @@ def test_mutant_is_caught_by_its_feature_only(
         name=f"compliance-mutants-{worker_id_suffix}",
         reuse_init=True,
     )
-    report = compliance.run_gates(plan)
-    first = next((report.features[f].failures[0] for f in report.failed if report.features[f].failures), "")
-    assert report.failed == [mutant.feature], (
-        f"{mutant.id} ({mutant.description}): expected only {mutant.feature} to fail, "
-        f"failed: {report.failed or 'none'} {first}"
-    )
+    _assert_caught_by_its_feature_only(mutant, compliance.run_gates(plan))
 
 
 BOOTSTRAP_REPOSITORY = "example-org/github-lakehouse"  # plans the CI roles too
@@ -189,11 +192,8 @@ def test_bootstrap_mutant_is_caught_by_its_feature_only(
         name=f"compliance-mutant-{mutant.id}-{worker_id_suffix}",
         github_repository=BOOTSTRAP_REPOSITORY,
     )
-    report = compliance.run_gates(plan, compliance.bootstrap_features_dir())
-    first = next((report.features[f].failures[0] for f in report.failed if report.features[f].failures), "")
-    assert report.failed == [mutant.feature], (
-        f"{mutant.id} ({mutant.description}): expected only {mutant.feature} to fail, "
-        f"failed: {report.failed or 'none'} {first}"
+    _assert_caught_by_its_feature_only(
+        mutant, compliance.run_gates(plan, compliance.bootstrap_features_dir())
     )
 
 
