@@ -1,8 +1,8 @@
 """The emulator extensions, tested where they act: a local AWS process (moto server with every extension
 applied), reached over HTTP by boto3 or by the raw request the AWS provider sends.
 
-One local AWS process per xdist worker, shared by every module: starting one costs about a second of CPU
-and stopping it half a second of waiting, and moto's reset endpoint costs more than a restart (it rebuilds
+One local AWS process for the whole run, shared by every module: starting one costs about a second of CPU,
+and moto's reset endpoint costs more than a restart (it rebuilds
 every backend, IAM's managed policies included). So the modules share its state instead, and each names
 its resources apart from every other module's (a bucket, queue, role or trail name used in one module is
 not used in another). Every module that uses it is in the xdist group "local-aws", so under `-n` one
