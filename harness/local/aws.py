@@ -117,10 +117,11 @@ def moto_server(port: int) -> Any:
     from werkzeug.serving import make_server
 
     from harness.local import emulator
-    from harness.local.moto_dispatch import memoize_backend_lookup
+    from harness.local.moto_dispatch import lookup_accounts_in_built_backends, memoize_backend_lookup
 
     emulator.apply_all()
     memoize_backend_lookup()
+    lookup_accounts_in_built_backends()
     dispatcher = DomainDispatcherApplication(create_backend_app)
     app = emulator.wrap_all(dispatcher)
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=quiet_request_handler())
@@ -129,8 +130,9 @@ def moto_server(port: int) -> Any:
 
 
 # moto builds a service's request routing (and imports its models) on the service's first request, and
-# the first request of any service looks the caller's access key up in IAM, which builds the account's
-# IAM backends with the AWS managed policies (emulator/iam_aws_managed_policies.py: 1-3 s of CPU). All on
+# every request marks its access key's use in the account's IAM backend of its partition, which the first
+# builds with the AWS managed policies (emulator/iam_aws_managed_policies.py; the account lookup builds no
+# other partition's, moto_dispatch.py). All on
 # the critical path of the first `tofu apply`; built here in the background instead, while the caller is
 # still starting tofu. The same objects moto would build; only for what the stack's provider calls.
 PREPARED_BACKENDS = (
@@ -144,10 +146,9 @@ BOTOCORE_NAMES = {"lambda": "lambda", "logs": "logs", "events": "events"}
 
 def _prepare_backends(dispatcher: Any) -> None:
     from moto.core.utils import get_service_model
-    from moto.iam.models import get_account_id_from, iam_backends
+    from moto.iam.models import iam_backends
 
-    iam_backends[ACCOUNT_ID]  # the account's IAM backends, which the first request's account lookup builds
-    get_account_id_from(CREDENTIALS["AWS_ACCESS_KEY_ID"])
+    iam_backends[ACCOUNT_ID]["aws"]  # the IAM backend every request of the region marks its key's use in
     for name in PREPARED_BACKENDS:
         with dispatcher.lock:
             if name in dispatcher.app_instances:

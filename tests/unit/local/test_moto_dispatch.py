@@ -1,4 +1,5 @@
-"""moto's host → backend lookup, kept per host: the same answers, each host looked up once."""
+"""moto's per-request lookups: host → backend kept per host, access key → account asked of the IAM
+backends that exist; the same answers as moto's own."""
 
 from __future__ import annotations
 
@@ -41,3 +42,31 @@ def test_the_memoized_lookup_gives_moto_s_own_answers_and_asks_once_per_host(
     for _ in range(3):
         assert {host: dispatcher.get_backend_for_host(host) for host in HOSTS} == expected
     assert sorted(asked, key=str) == sorted(HOSTS, key=str)
+
+
+def test_the_account_lookup_finds_keys_as_moto_does_and_builds_no_backend(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.iam import models
+
+    original = models.get_account_id_from
+    monkeypatch.setattr(models, "get_account_id_from", original)  # the patch below is undone afterwards
+    account = "210987654321"  # an account of this test alone
+    keys = {}
+    for partition in ("aws", "aws-cn"):  # one key in the default partition, one in another
+        backend = models.iam_backends[account][partition]
+        backend.create_user("us-east-1" if partition == "aws" else "cn-north-1", f"u-{partition}")
+        keys[partition] = backend.create_access_key(f"u-{partition}").access_key_id
+    queries = [*keys.values(), "AKIANOSUCHKEY0000000"]
+    assert set(dict.keys(models.iam_backends[account])) == {"aws", "aws-cn"}
+
+    moto_dispatch.lookup_accounts_in_built_backends()
+    moto_dispatch.lookup_accounts_in_built_backends()  # idempotent
+    patched = models.get_account_id_from
+    assert patched is not original
+    assert [patched(k) for k in queries] == [account, account, DEFAULT_ACCOUNT_ID]
+    # Asking built no backend: moto's own lookup would have built every other partition of the account.
+    assert set(dict.keys(models.iam_backends[account])) == {"aws", "aws-cn"}
+    assert [original(k) for k in queries] == [account, account, DEFAULT_ACCOUNT_ID]
+    assert set(dict.keys(models.iam_backends[account])) == set(models.PARTITION_NAMES)
