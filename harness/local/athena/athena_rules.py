@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from .errors import QueryFailed
+from .sql import parse_to_read
 
 MAX_FUNCTION_ARGUMENTS = 127  # "Functions cannot take more than 127 parameters" (engine v3 limitations)
 
@@ -43,7 +43,7 @@ def check(sql: str) -> None:
             "NOT_SUPPORTED: Modifying Hive table rows is only supported for transactional tables"
         )
     try:
-        statements = sqlglot.parse(text, read="athena")
+        statements = parse_to_read(sql)  # with its comments: the engine parses the same text next
     except (ParseError, TokenError):
         return
     for ast in statements:
