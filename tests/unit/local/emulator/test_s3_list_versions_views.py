@@ -38,7 +38,7 @@ def _fill(s3: Any) -> dict[tuple[str, str], bytes]:
     rng = random.Random(14)
     bodies: dict[tuple[str, str], bytes] = {}
     keys = [f"{folder}/{name}" for folder in ("a", "a/b", "c") for name in ("x", "y.csv", "z/1")] + ["top"]
-    for _ in range(60):
+    for _ in range(30):
         key = rng.choice(keys)
         if rng.random() < 0.15:
             s3.delete_object(Bucket=BUCKET, Key=key)
