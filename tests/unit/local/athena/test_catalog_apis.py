@@ -139,8 +139,8 @@ def test_information_schema_over_glue(lake: Lake) -> None:
     )
 
 
-def test_metadata_apis_in_athenas_shapes(lake: Lake) -> None:
-    athena = lake.athena
+def test_metadata_apis_in_athenas_shapes(shared_lake: Lake) -> None:
+    athena = shared_lake.athena
     assert athena.list_data_catalogs()["DataCatalogsSummary"] == [
         {"CatalogName": "AwsDataCatalog", "Type": "GLUE"}
     ]
@@ -152,37 +152,41 @@ def test_metadata_apis_in_athenas_shapes(lake: Lake) -> None:
         for p in athena.get_paginator("list_databases").paginate(CatalogName="AwsDataCatalog")
         for d in p["DatabaseList"]
     ]
-    assert lake.database in names
+    assert shared_lake.database in names
     assert (
-        athena.get_database(CatalogName="AwsDataCatalog", DatabaseName=lake.database)["Database"]["Name"]
-        == lake.database
+        athena.get_database(CatalogName="AwsDataCatalog", DatabaseName=shared_lake.database)["Database"][
+            "Name"
+        ]
+        == shared_lake.database
     )
     with pytest.raises(botocore.exceptions.ClientError, match="Database nope not found"):
         athena.get_database(CatalogName="AwsDataCatalog", DatabaseName="nope")
     listed = athena.list_table_metadata(
-        CatalogName="AwsDataCatalog", DatabaseName=lake.database, MaxResults=2
+        CatalogName="AwsDataCatalog", DatabaseName=shared_lake.database, MaxResults=2
     )
     assert len(listed["TableMetadataList"]) == 2 and "NextToken" in listed
     silver = athena.get_table_metadata(
-        CatalogName="AwsDataCatalog", DatabaseName=lake.database, TableName="github_events_silver"
+        CatalogName="AwsDataCatalog", DatabaseName=shared_lake.database, TableName="github_events_silver"
     )["TableMetadata"]
     assert silver["TableType"] == "EXTERNAL_TABLE"
     assert silver["Columns"][0] == {"Name": "event_id", "Type": "string"}
     assert [k["Name"] for k in silver["PartitionKeys"]] == ["year", "month"]
     params = silver["Parameters"]
-    assert params["location"] == f"s3://{lake.silver}/github/events_silver/"
+    assert params["location"] == f"s3://{shared_lake.silver}/github/events_silver/"
     assert params["inputformat"] == "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
     assert params["serde.serialization.lib"] == "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
     filtered = athena.list_table_metadata(
-        CatalogName="AwsDataCatalog", DatabaseName=lake.database, Expression="github_events_g*"
+        CatalogName="AwsDataCatalog", DatabaseName=shared_lake.database, Expression="github_events_g*"
     )["TableMetadataList"]
     assert [t["Name"] for t in filtered] == ["github_events_gold_daily"]
     with pytest.raises(botocore.exceptions.ClientError, match="MetadataException"):
-        athena.get_table_metadata(CatalogName="AwsDataCatalog", DatabaseName=lake.database, TableName="nope")
+        athena.get_table_metadata(
+            CatalogName="AwsDataCatalog", DatabaseName=shared_lake.database, TableName="nope"
+        )
 
 
-def test_statistics_are_measured(lake: Lake) -> None:
-    qe = ok(lake, "SELECT count(*) AS c FROM github_events_silver")
+def test_statistics_are_measured(shared_lake: Lake) -> None:
+    qe = ok(shared_lake, "SELECT count(*) AS c FROM github_events_silver")
     stats = qe["Statistics"]
     assert stats["QueryQueueTimeInMillis"] >= 1
     assert stats["EngineExecutionTimeInMillis"] >= 1
@@ -191,15 +195,17 @@ def test_statistics_are_measured(lake: Lake) -> None:
     assert stats["TotalExecutionTimeInMillis"] >= stats["EngineExecutionTimeInMillis"]
 
 
-def test_result_reuse_as_athena_reports_it(lake: Lake) -> None:
+def test_result_reuse_as_athena_reports_it(shared_lake: Lake) -> None:
     reuse = {"ResultReuseByAgeConfiguration": {"Enabled": True, "MaxAgeInMinutes": 5}}
     marker = f"reuse-{time.time()}"
 
     def run(sql: str, config: dict[str, Any] | None) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"QueryString": sql, "WorkGroup": lake.workgroup}
+        kwargs: dict[str, Any] = {"QueryString": sql, "WorkGroup": shared_lake.workgroup}
         if config:
             kwargs["ResultReuseConfiguration"] = config
-        return wait(lake.athena, lake.athena.start_query_execution(**kwargs)["QueryExecutionId"])
+        return wait(
+            shared_lake.athena, shared_lake.athena.start_query_execution(**kwargs)["QueryExecutionId"]
+        )
 
     first = run(f"SELECT '{marker}' AS m", reuse)
     second = run(f"SELECT '{marker}' AS m", reuse)
@@ -207,7 +213,7 @@ def test_result_reuse_as_athena_reports_it(lake: Lake) -> None:
     assert second["Statistics"]["ResultReuseInformation"]["ReusedPreviousResult"] is True
     assert second["ResultConfiguration"]["OutputLocation"] == first["ResultConfiguration"]["OutputLocation"]
     assert second["ResultReuseConfiguration"]["ResultReuseByAgeConfiguration"]["Enabled"] is True
-    assert fetch_rows(lake.athena, second["QueryExecutionId"]) == [[marker]]
+    assert fetch_rows(shared_lake.athena, second["QueryExecutionId"]) == [[marker]]
     third = run(f"SELECT '{marker}' AS m", None)
     other = run(f"SELECT '{marker}x' AS m", reuse)
     assert third["Statistics"]["ResultReuseInformation"]["ReusedPreviousResult"] is False

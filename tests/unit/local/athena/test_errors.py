@@ -76,9 +76,9 @@ def test_parameter_bound_as_literal_not_sql(shared_lake: Lake) -> None:
     ]
 
 
-def test_unknown_query_id_is_invalid_request(lake: Lake) -> None:
+def test_unknown_query_id_is_invalid_request(shared_lake: Lake) -> None:
     with pytest.raises(botocore.exceptions.ClientError) as err:
-        lake.athena.get_query_execution(QueryExecutionId="00000000-0000-0000-0000-000000000000")
+        shared_lake.athena.get_query_execution(QueryExecutionId="00000000-0000-0000-0000-000000000000")
     assert err.value.response["Error"]["Code"] == "InvalidRequestException"
 
 

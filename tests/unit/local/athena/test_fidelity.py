@@ -119,11 +119,11 @@ def test_construct(shared_lake: Lake, construct: str, sql: str, expected: list[l
     assert shared_lake.rows(sql) == expected
 
 
-def test_column_info_and_header_row(lake: Lake) -> None:
-    qe = lake.query(
+def test_column_info_and_header_row(shared_lake: Lake) -> None:
+    qe = shared_lake.query(
         "SELECT 1 AS n, 'a' AS s, 2.5e0, DATE '2024-01-01' AS d, ARRAY[1] AS arr, sum(BIGINT '1') AS t"
     )
-    page = lake.athena.get_query_results(QueryExecutionId=qe["QueryExecutionId"])
+    page = shared_lake.athena.get_query_results(QueryExecutionId=qe["QueryExecutionId"])
     info = page["ResultSet"]["ResultSetMetadata"]["ColumnInfo"]
     assert [(c["Name"], c["Type"]) for c in info] == [
         ("n", "integer"),

@@ -43,13 +43,13 @@ def _start(lake: Lake) -> str:
 
 
 def test_a_poll_of_a_running_query_is_answered_when_it_ends(
-    lake: Lake,
+    shared_lake: Lake,
     athena_server: LocalAthenaServer,
     held_queries: threading.Event,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(responses, "STATE_HOLD_SECONDS", 30.0)
-    qid = _start(lake)
+    qid = _start(shared_lake)
     backend = athena_server.backend
     polled = threading.Event()
     get_query = backend.get_query
@@ -60,7 +60,7 @@ def test_a_poll_of_a_running_query_is_answered_when_it_ends(
 
     monkeypatch.setattr(backend, "get_query", noting_get_query)
     with ThreadPoolExecutor(1) as pool:
-        answer = pool.submit(lake.athena.get_query_execution, QueryExecutionId=qid)
+        answer = pool.submit(shared_lake.athena.get_query_execution, QueryExecutionId=qid)
         assert polled.wait(30)
         assert not backend.executions[qid].done.is_set()
         held_queries.set()  # the query ends while the poll is held
@@ -68,13 +68,13 @@ def test_a_poll_of_a_running_query_is_answered_when_it_ends(
 
 
 def test_a_query_still_running_after_the_hold_is_answered_with_its_state(
-    lake: Lake, held_queries: threading.Event, monkeypatch: pytest.MonkeyPatch
+    shared_lake: Lake, held_queries: threading.Event, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(responses, "STATE_HOLD_SECONDS", 0.05)
-    qid = _start(lake)
+    qid = _start(shared_lake)
     assert (
-        lake.athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]["State"]
+        shared_lake.athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]["State"]
         == "RUNNING"
     )
     held_queries.set()
-    assert wait(lake.athena, qid)["Status"]["State"] == "SUCCEEDED"
+    assert wait(shared_lake.athena, qid)["Status"]["State"] == "SUCCEEDED"

@@ -13,11 +13,11 @@ from harness.local.athena import responses
 from .conftest import Lake, fetch_rows, wait
 
 
-def test_pagination_counts_the_header_row(lake: Lake) -> None:
-    qe = lake.query("SELECT x FROM UNNEST(sequence(1, 25)) AS t(x) ORDER BY x")
+def test_pagination_counts_the_header_row(shared_lake: Lake) -> None:
+    qe = shared_lake.query("SELECT x FROM UNNEST(sequence(1, 25)) AS t(x) ORDER BY x")
     pages, kwargs = [], {"QueryExecutionId": qe["QueryExecutionId"], "MaxResults": 10}
     while True:
-        page = lake.athena.get_query_results(**kwargs)
+        page = shared_lake.athena.get_query_results(**kwargs)
         pages.append([r["Data"][0].get("VarCharValue") for r in page["ResultSet"]["Rows"]])
         if "NextToken" not in page:
             break
@@ -25,39 +25,39 @@ def test_pagination_counts_the_header_row(lake: Lake) -> None:
     assert [len(p) for p in pages] == [10, 10, 6]
     assert pages[0][0] == "x" and pages[0][1] == "1" and pages[-1][-1] == "25"
     with pytest.raises(botocore.exceptions.ClientError, match="MaxResults"):
-        lake.athena.get_query_results(QueryExecutionId=qe["QueryExecutionId"], MaxResults=1001)
+        shared_lake.athena.get_query_results(QueryExecutionId=qe["QueryExecutionId"], MaxResults=1001)
 
 
-def test_paginator_and_batch_and_list(lake: Lake) -> None:
-    a = lake.query("SELECT 1")
-    b = lake.query("SELECT 2")
-    paginator = lake.athena.get_paginator("get_query_results")
+def test_paginator_and_batch_and_list(shared_lake: Lake) -> None:
+    a = shared_lake.query("SELECT 1")
+    b = shared_lake.query("SELECT 2")
+    paginator = shared_lake.athena.get_paginator("get_query_results")
     rows = [
         r
         for page in paginator.paginate(QueryExecutionId=b["QueryExecutionId"])
         for r in page["ResultSet"]["Rows"]
     ]
     assert rows[1]["Data"][0]["VarCharValue"] == "2"
-    batch = lake.athena.batch_get_query_execution(QueryExecutionIds=[a["QueryExecutionId"], "missing"])
+    batch = shared_lake.athena.batch_get_query_execution(QueryExecutionIds=[a["QueryExecutionId"], "missing"])
     assert [q["QueryExecutionId"] for q in batch["QueryExecutions"]] == [a["QueryExecutionId"]]
     assert batch["UnprocessedQueryExecutionIds"][0]["QueryExecutionId"] == "missing"
-    listed = lake.athena.list_query_executions(WorkGroup=lake.workgroup)["QueryExecutionIds"]
+    listed = shared_lake.athena.list_query_executions(WorkGroup=shared_lake.workgroup)["QueryExecutionIds"]
     assert listed[:2] == [b["QueryExecutionId"], a["QueryExecutionId"]]
 
 
-def test_execution_shape(lake: Lake) -> None:
-    qe = lake.query("SELECT 1")
-    assert qe["WorkGroup"] == lake.workgroup
-    assert qe["QueryExecutionContext"] == {"Database": lake.database, "Catalog": "AwsDataCatalog"}
+def test_execution_shape(shared_lake: Lake) -> None:
+    qe = shared_lake.query("SELECT 1")
+    assert qe["WorkGroup"] == shared_lake.workgroup
+    assert qe["QueryExecutionContext"] == {"Database": shared_lake.database, "Catalog": "AwsDataCatalog"}
     assert qe["ResultConfiguration"]["EncryptionConfiguration"] == {
         "EncryptionOption": "SSE_KMS",
-        "KmsKey": lake.kms_key_arn,
+        "KmsKey": shared_lake.kms_key_arn,
     }
     assert qe["Status"]["SubmissionDateTime"] <= qe["Status"]["CompletionDateTime"]
     assert qe["EngineVersion"]["EffectiveEngineVersion"] == "Athena engine version 3"
 
 
-def test_stop_query_cancels(lake: Lake, athena_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stop_query_cancels(shared_lake: Lake, athena_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     # The poll of the held query below is answered at once, not after the long poll's hold (test_long_poll).
     monkeypatch.setattr(responses, "STATE_HOLD_SECONDS", 0.0)
     started = threading.Event()
@@ -72,19 +72,19 @@ def test_stop_query_cancels(lake: Lake, athena_server: Any, monkeypatch: pytest.
 
     engine.execute = slow
     try:
-        qid = lake.athena.start_query_execution(QueryString="SELECT 1", WorkGroup=lake.workgroup)[
-            "QueryExecutionId"
-        ]
+        qid = shared_lake.athena.start_query_execution(
+            QueryString="SELECT 1", WorkGroup=shared_lake.workgroup
+        )["QueryExecutionId"]
         assert started.wait(10)
         assert (
-            lake.athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]["State"]
+            shared_lake.athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]["State"]
             == "RUNNING"
         )
-        lake.athena.stop_query_execution(QueryExecutionId=qid)
+        shared_lake.athena.stop_query_execution(QueryExecutionId=qid)
     finally:
         release.set()
         engine.execute = original
-    assert wait(lake.athena, qid)["Status"]["State"] == "CANCELLED"
+    assert wait(shared_lake.athena, qid)["Status"]["State"] == "CANCELLED"
 
 
 def test_workgroup_lifecycle_and_tags(lake: Lake) -> None:
