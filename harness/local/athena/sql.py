@@ -251,7 +251,9 @@ def to_duckdb(
     """DuckDB SQL with Trino's semantics; `schema` types the engine's views (view -> column -> type);
     `result`: the query's rows are the statement's result, rendered as Athena renders them."""
     tree = translate.translate(node.copy(), schema, result=result)
-    try:
-        return tree.transform(_rewrite).sql(dialect=WRITE, unsupported_level=ErrorLevel.RAISE)
+    try:  # `tree` is this call's own copy: rewritten and rendered in place, not copied twice more
+        return tree.transform(_rewrite, copy=False).sql(
+            dialect=WRITE, copy=False, unsupported_level=ErrorLevel.RAISE
+        )
     except UnsupportedError as e:  # sqlglot would otherwise drop what DuckDB cannot say, silently
         raise QueryFailed(f"NOT_SUPPORTED: {e} (not supported by the local Athena engine)") from None
