@@ -26,6 +26,7 @@ from moto import mock_aws
 from harness.commands import backfill, cli, session
 from harness.commands.events_file import CliError
 from harness.local.fake_archive import FakeArchive
+from harness.local.moto_dispatch import memoize_s3_url_patterns
 from harness.pipeline.runtime import Invocation
 from harness.targets import names
 
@@ -156,6 +157,9 @@ class StubDeployment:
         ids = {e["id"] for e in bronze}
         groups = {(e["type"], e["repo"]["name"]) for e in bronze}
         return Counts(len(bronze), len(quarantined), len(ids), len(ids), len(groups), len(ids))
+
+
+memoize_s3_url_patterns()  # moto's S3 URL patterns loaded once, not on each request (moto_dispatch.py)
 
 
 @pytest.fixture(scope="module")

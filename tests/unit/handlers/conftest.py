@@ -12,6 +12,9 @@ from moto import mock_aws
 
 from harness.fixtures import load_events
 from harness.local.fake_github import FakeGitHub
+from harness.local.moto_dispatch import memoize_s3_url_patterns
+
+memoize_s3_url_patterns()  # moto's S3 URL patterns loaded once, not on each request (moto_dispatch.py)
 
 
 @pytest.fixture
