@@ -8,6 +8,9 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from moto.core.base_backend import BackendDict
+from moto.core.model_instances import reset_model_data
+
 from harness.fixtures import load_events
 
 ENV = "test"
@@ -81,6 +84,12 @@ def read_jsonl_objects(s3: Any, bucket: str, prefix: str) -> dict[str, list[dict
             lines = gzip.decompress(body).decode().splitlines()
             out[f"{version['Key']}#{version['VersionId']}"] = [json.loads(x) for x in lines]
     return out
+
+
+def empty_moto_backends() -> None:
+    """What stopping a `mock_aws` does to its data: every backend and every model instance forgotten."""
+    BackendDict.reset()
+    reset_model_data()
 
 
 def metric_sum(cloudwatch: Any, name: str, **dimensions: str) -> float:
