@@ -15,6 +15,7 @@ The local Athena's engine is --athena-engine, else $LAKEHOUSE_ATHENA_ENGINE, els
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import json
 import os
@@ -201,4 +202,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # The emulator's state lives in this process's memory and ends with it: skip the interpreter's teardown
+    # (freeing every backend moto built: ~0.15 s of a stop, and its CPU) once the atexit handlers have run.
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
