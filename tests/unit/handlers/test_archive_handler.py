@@ -301,13 +301,15 @@ def test_a_missing_hour_is_recorded_and_loaded_by_a_later_run_once_published(aws
     ids=["5xx", "truncated-gzip", "cut", "stall", "slow", "5xx-3"],
 )
 def test_a_fault_is_retried_and_the_hour_lands_exactly_once(aws, clock, fault):
-    with FakeArchive(seed=4, events_per_hour=300, invalid_fraction=0.02) as server:
+    with FakeArchive(seed=4, events_per_hour=150, invalid_fraction=0.02) as server:
         fault.hour = parse_hour(HOUR)
         server.enqueue(fault)
-        # Small parts: a failed attempt has written some before the fault hits. A stall or a slow answer
-        # (5 s) is cut by the request timeout, which need not be longer than a quiet read here.
+        # Small reads and parts: an attempt that fails mid-body (damaged, cut, stalled) has written some
+        # parts before the fault hits (one read of the default 256 KiB would take in the whole file, or
+        # fail before any line). A stall or a slow answer (5 s) is cut by the request timeout, which need
+        # not be longer than a quiet read here.
         timeout = 0.3 if fault.kind in {"stall", "slow"} else 1.0
-        deps = make_deps(aws, clock, server.url, part_lines=25, request_timeout=timeout)
+        deps = make_deps(aws, clock, server.url, part_lines=25, read_bytes=4096, request_timeout=timeout)
         summary = load(deps, clock, hours=[HOUR])
         assert summary["hours"]["done"] == 1, summary
         assert summary["results"][0]["attempts"] > 1
@@ -318,7 +320,7 @@ def test_a_fault_is_retried_and_the_hour_lands_exactly_once(aws, clock, fault):
 
 
 def test_final_failure_removes_the_attempts_parts_and_records_the_reason(aws, clock):
-    with FakeArchive(seed=4, events_per_hour=300) as server:
+    with FakeArchive(seed=4, events_per_hour=150) as server:
         server.enqueue(ArchiveFault.truncated_gzip(times=3, hour=HOUR))
         deps = make_deps(aws, clock, server.url, part_lines=25, max_attempts=3)
         summary = load(deps, clock, hours=[HOUR])
