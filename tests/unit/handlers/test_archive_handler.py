@@ -435,8 +435,9 @@ class ShrinkingContext:
 
 
 def test_running_out_of_time_mid_hour_leaves_it_not_done_and_nothing_of_it_in_bronze(aws, clock):
-    with FakeArchive(seed=5, events_per_hour=2000) as server:
-        deps = make_deps(aws, clock, server.url, part_lines=100, read_bytes=4096)
+    # Each read costs a second of the 30: ~22 reads of 1 KiB (~330 events, three parts) before time is out.
+    with FakeArchive(seed=5, events_per_hour=600) as server:
+        deps = make_deps(aws, clock, server.url, part_lines=100, read_bytes=1024)
         summary = archive.run({"hours": [HOUR]}, ShrinkingContext(30.0, 1.0), deps)
     result = summary["results"][0]
     assert result["status"] == "failed" and "out of time" in result["reason"]
