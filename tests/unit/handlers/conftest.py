@@ -7,7 +7,15 @@ from typing import Any
 
 import boto3
 import pytest
-from handler_support import DATABASE, GOLD, RAW, SILVER, FakeClock, empty_moto_backends
+from handler_support import (
+    GOLD,
+    RAW,
+    SILVER,
+    FakeClock,
+    empty_moto_backends,
+    transform_tables,
+    versioned_buckets,
+)
 from moto import mock_aws
 
 from harness.fixtures import load_events
@@ -71,9 +79,7 @@ def aws_raw(
         monkeypatch.setenv(name, value)
     empty_moto_backends()
     try:
-        s3 = aws_clients["s3"]
-        s3.create_bucket(Bucket=RAW)
-        s3.put_bucket_versioning(Bucket=RAW, VersioningConfiguration={"Status": "Enabled"})
+        versioned_buckets(RAW)
         yield dict(aws_clients)  # a test may rebind an entry; the clients themselves are shared
     finally:
         empty_moto_backends()
@@ -81,24 +87,9 @@ def aws_raw(
 
 @pytest.fixture
 def aws(aws_raw: dict[str, Any]) -> dict[str, Any]:
-    """moto in-process: the environment's buckets, Glue database and tables."""
-    s3, glue = aws_raw["s3"], aws_raw["glue"]
-    for bucket in (SILVER, GOLD):
-        s3.create_bucket(Bucket=bucket)
-        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    glue.create_database(DatabaseInput={"Name": DATABASE})
-    for table, bucket, prefix, parts in (
-        ("github_events_silver", SILVER, "github/events_silver/", ["year", "month"]),
-        ("github_events_gold_daily", GOLD, "github/events_gold_daily/", ["ingest_dt"]),
-    ):
-        glue.create_table(
-            DatabaseName=DATABASE,
-            TableInput={
-                "Name": table,
-                "StorageDescriptor": {"Location": f"s3://{bucket}/{prefix}"},
-                "PartitionKeys": [{"Name": p, "Type": "string"} for p in parts],
-            },
-        )
+    """moto in-process: the environment's buckets (versioned), Glue database and tables."""
+    versioned_buckets(SILVER, GOLD)
+    transform_tables()
     return aws_raw
 
 
