@@ -14,10 +14,23 @@ Modules: models (workgroups, query state), responses (wire protocol), server (HT
 arrow_pool (Arrow's allocator).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .arrow_pool import prefer_system_pool
 
 prefer_system_pool()  # before anything here loads pyarrow (arrow_pool.py says why)
 
-from .server import LocalAthenaServer  # noqa: E402
+if TYPE_CHECKING:
+    from .server import LocalAthenaServer
 
 __all__ = ["LocalAthenaServer"]
+
+
+def __getattr__(name: str) -> Any:
+    # The server is imported on first use: it brings DuckDB, sqlglot, pyarrow and boto3 (~0.45 s of CPU),
+    # which the package's light entry points (`python -m harness.local.athena.trino.install`) never need.
+    if name == "LocalAthenaServer":
+        from .server import LocalAthenaServer
+
+        return LocalAthenaServer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

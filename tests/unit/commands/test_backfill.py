@@ -22,10 +22,13 @@ import boto3
 import pytest
 from lakehouse_common.config import ArchiveConfig
 from moto import mock_aws
+from moto.core.base_backend import BackendDict
+from moto.core.model_instances import reset_model_data
 
 from harness.commands import backfill, cli, session
 from harness.commands.events_file import CliError
 from harness.local.fake_archive import FakeArchive
+from harness.local.moto_dispatch import memoize_s3_url_patterns
 from harness.pipeline.runtime import Invocation
 from harness.targets import names
 
@@ -158,26 +161,47 @@ class StubDeployment:
         return Counts(len(bronze), len(quarantined), len(ids), len(ids), len(groups), len(ids))
 
 
+memoize_s3_url_patterns()  # moto's S3 URL patterns loaded once, not on each request (moto_dispatch.py)
+
+
 @pytest.fixture(scope="module")
 def boto_clients() -> tuple[Any, Any]:
     """S3 and CloudWatch clients made once: making one loads its service model (~50 ms of CPU each time
     from a fresh session). moto intercepts a client's requests whenever a mock is active, whenever the
-    client was made, so each test's `mock_aws` still starts them on empty backends."""
+    client was made, so each test still starts them on empty backends."""
     made = boto3.Session(
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
     )
     return made.client("s3"), made.client("cloudwatch")
 
 
+@pytest.fixture(scope="module")
+def moto_mock() -> Iterator[None]:
+    """One moto mock for the module (starting one costs ~3 ms: tests/unit/handlers/conftest.py says why);
+    each test empties its backends before and after, as stopping a mock of its own would."""
+    with mock_aws():
+        yield
+
+
+def empty_moto_backends() -> None:
+    BackendDict.reset()
+    reset_model_data()
+
+
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch, boto_clients: tuple[Any, Any]) -> Iterator[tuple[Any, Any]]:
+def aws(
+    monkeypatch: pytest.MonkeyPatch, boto_clients: tuple[Any, Any], moto_mock: None
+) -> Iterator[tuple[Any, Any]]:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(name, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
+    empty_moto_backends()
+    try:
         s3, cloudwatch = boto_clients
         s3.create_bucket(Bucket=RAW)
         yield s3, cloudwatch
+    finally:
+        empty_moto_backends()
 
 
 @pytest.fixture

@@ -7,11 +7,22 @@ from typing import Any
 
 import boto3
 import pytest
-from handler_support import DATABASE, GOLD, RAW, SILVER, FakeClock
+from handler_support import (
+    GOLD,
+    RAW,
+    SILVER,
+    FakeClock,
+    empty_moto_backends,
+    transform_tables,
+    versioned_buckets,
+)
 from moto import mock_aws
 
 from harness.fixtures import load_events
 from harness.local.fake_github import FakeGitHub
+from harness.local.moto_dispatch import memoize_s3_url_patterns
+
+memoize_s3_url_patterns()  # moto's S3 URL patterns loaded once, not on each request (moto_dispatch.py)
 
 
 @pytest.fixture
@@ -31,8 +42,8 @@ def boto_session() -> boto3.Session:
 def aws_clients(boto_session: boto3.Session) -> dict[str, Any]:
     """The clients, made once per worker (about 10 ms of CPU each): moto intercepts a client's requests
     whenever a mock is active, whether the client was made before the mock started or not (its hook is
-    registered when moto is imported, before any of these is made), so each test's `mock_aws` still
-    starts them on empty backends."""
+    registered when moto is imported, before any of these is made), so each test still starts them on
+    empty backends."""
     names = {
         "s3": "s3",
         "glue": "glue",
@@ -43,10 +54,22 @@ def aws_clients(boto_session: boto3.Session) -> dict[str, Any]:
     return {key: boto_session.client(service) for key, service in names.items()}
 
 
+@pytest.fixture(scope="module")
+def moto_mock() -> Iterator[None]:
+    """One moto mock per module. Starting one registers ~1,100 URL callbacks with `responses` (for clients
+    that use `requests`; boto3's requests go through moto's botocore hook): ~3 ms and ~2,200 objects for
+    the garbage collector each time, which a test that needs empty backends need not pay (`aws_raw`)."""
+    with mock_aws():
+        yield
+
+
 @pytest.fixture
-def aws_raw(monkeypatch: pytest.MonkeyPatch, aws_clients: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def aws_raw(
+    monkeypatch: pytest.MonkeyPatch, aws_clients: dict[str, Any], moto_mock: None
+) -> Iterator[dict[str, Any]]:
     """moto in-process with the environment's Raw bucket (versioned) only: all the ingest and archive
-    handlers touch. Whatever they wrote anywhere else would fail on a missing bucket."""
+    handlers touch. Whatever they wrote anywhere else would fail on a missing bucket. Each test starts on
+    empty backends and leaves them empty, as if it had a `mock_aws` of its own."""
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -54,33 +77,19 @@ def aws_raw(monkeypatch: pytest.MonkeyPatch, aws_clients: dict[str, Any]) -> Ite
         "AWS_DEFAULT_REGION": "us-east-1",
     }.items():
         monkeypatch.setenv(name, value)
-    with mock_aws():
-        s3 = aws_clients["s3"]
-        s3.create_bucket(Bucket=RAW)
-        s3.put_bucket_versioning(Bucket=RAW, VersioningConfiguration={"Status": "Enabled"})
+    empty_moto_backends()
+    try:
+        versioned_buckets(RAW)
         yield dict(aws_clients)  # a test may rebind an entry; the clients themselves are shared
+    finally:
+        empty_moto_backends()
 
 
 @pytest.fixture
 def aws(aws_raw: dict[str, Any]) -> dict[str, Any]:
-    """moto in-process: the environment's buckets, Glue database and tables."""
-    s3, glue = aws_raw["s3"], aws_raw["glue"]
-    for bucket in (SILVER, GOLD):
-        s3.create_bucket(Bucket=bucket)
-        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    glue.create_database(DatabaseInput={"Name": DATABASE})
-    for table, bucket, prefix, parts in (
-        ("github_events_silver", SILVER, "github/events_silver/", ["year", "month"]),
-        ("github_events_gold_daily", GOLD, "github/events_gold_daily/", ["ingest_dt"]),
-    ):
-        glue.create_table(
-            DatabaseName=DATABASE,
-            TableInput={
-                "Name": table,
-                "StorageDescriptor": {"Location": f"s3://{bucket}/{prefix}"},
-                "PartitionKeys": [{"Name": p, "Type": "string"} for p in parts],
-            },
-        )
+    """moto in-process: the environment's buckets (versioned), Glue database and tables."""
+    versioned_buckets(SILVER, GOLD)
+    transform_tables()
     return aws_raw
 
 

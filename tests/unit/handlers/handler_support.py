@@ -8,6 +8,12 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.base_backend import BackendDict
+from moto.core.model_instances import reset_model_data
+from moto.glue.models import glue_backends
+from moto.s3.models import s3_backends
+
 from harness.fixtures import load_events
 
 ENV = "test"
@@ -18,6 +24,12 @@ DATABASE = "lakehouse_test"
 WORKGROUP = "lakehouse-test"
 NAMESPACE = "Lakehouse/Pipeline"
 START = datetime(2025, 11, 20, 12, 0, 0, tzinfo=UTC)
+REGION = "us-east-1"
+# The transforms' Glue tables: name, bucket, prefix, partition keys.
+TRANSFORM_TABLES = (
+    ("github_events_silver", SILVER, "github/events_silver/", ["year", "month"]),
+    ("github_events_gold_daily", GOLD, "github/events_gold_daily/", ["ingest_dt"]),
+)
 
 
 class FakeClock:
@@ -81,6 +93,38 @@ def read_jsonl_objects(s3: Any, bucket: str, prefix: str) -> dict[str, list[dict
             lines = gzip.decompress(body).decode().splitlines()
             out[f"{version['Key']}#{version['VersionId']}"] = [json.loads(x) for x in lines]
     return out
+
+
+def table_input(name: str, bucket: str, prefix: str, partition_keys: list[str]) -> dict[str, Any]:
+    return {
+        "Name": name,
+        "StorageDescriptor": {"Location": f"s3://{bucket}/{prefix}"},
+        "PartitionKeys": [{"Name": p, "Type": "string"} for p in partition_keys],
+    }
+
+
+# The fixtures' buckets, database and tables are made in moto's backends directly: what CreateBucket,
+# PutBucketVersioning, CreateDatabase and CreateTable do (with no ACL, lock or ownership headers), without
+# the ~1.5 ms of client and request handling each call costs. test_moto_fixture.py proves the state is
+# the same as the API calls make.
+def versioned_buckets(*names: str) -> None:
+    backend = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
+    for name in names:
+        backend.create_bucket(name, REGION)
+        backend.put_bucket_versioning(name, "Enabled")
+
+
+def transform_tables() -> None:
+    backend = glue_backends[DEFAULT_ACCOUNT_ID][REGION]
+    backend.create_database(DATABASE, {"Name": DATABASE})
+    for name, bucket, prefix, partition_keys in TRANSFORM_TABLES:
+        backend.create_table(DATABASE, name, table_input(name, bucket, prefix, partition_keys))
+
+
+def empty_moto_backends() -> None:
+    """What stopping a `mock_aws` does to its data: every backend and every model instance forgotten."""
+    BackendDict.reset()
+    reset_model_data()
 
 
 def metric_sum(cloudwatch: Any, name: str, **dimensions: str) -> float:

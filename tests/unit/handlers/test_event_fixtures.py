@@ -9,6 +9,7 @@ import pytest
 
 from harness.fixtures import (
     PAYLOAD_SCHEMAS,
+    _validator,
     invalid_events,
     load_events,
     payload_variants,
@@ -66,6 +67,34 @@ def test_payload_is_checked_against_the_variant_its_type_names():
     push = copy.deepcopy(next(e for e in load_events() if e["type"] == "PushEvent"))
     del push["payload"]["head"]
     assert any("head" in problem for problem in validate_event(push))
+
+
+def _full_schema_problems(event):
+    """The whole schema's problems (the payload's anyOf included), worded as validate_event words them."""
+    event_type = event.get("type") if isinstance(event, dict) else None
+    validator = _validator(event_type if isinstance(event_type, str) else None)
+    errors = sorted(validator.iter_errors(event), key=lambda e: list(map(str, e.absolute_path)))
+    return [f"{'/'.join(str(p) for p in e.absolute_path) or '<root>'}: {e.message}" for e in errors]
+
+
+def test_validate_event_says_what_the_whole_schema_says():
+    # validate_event skips the payload's anyOf when the payload matches its type's variant (one of the
+    # anyOf's); broken payloads, envelopes and types must come out exactly as the whole schema words them.
+    cases: list = [*load_events(), *(event for event, _ in invalid_events()), [], {"type": 5}, {}]
+    for event in load_events()[::4]:  # six payload types, each broken six ways
+        payload = event["payload"]
+        first = next(iter(payload), None)
+        cases += [
+            {**event, "payload": "not an object"},
+            {**event, "payload": {}},
+            {**event, "payload": {k: v for k, v in payload.items() if k != first}},
+            {**event, "payload": {**payload, **({first: 12345} if first else {})}},
+            {**event, "type": "PushEvent" if event["type"] != "PushEvent" else "WatchEvent"},
+            {**event, "actor": {"id": "x"}},
+        ]
+    problems = [validate_event(event) for event in cases]
+    assert problems == [_full_schema_problems(event) for event in cases]
+    assert sum(1 for p in problems if any(x.startswith("payload") for x in p)) >= 6 * 2
 
 
 @pytest.mark.parametrize("case", list(invalid_events()), ids=lambda c: c[1])

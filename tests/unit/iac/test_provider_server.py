@@ -96,8 +96,8 @@ def test_a_provider_that_never_says_where_to_attach_is_ended(
     fake = tmp_path / "terraform-provider-aws"
     fake.write_text("#!/bin/sh\necho 'Starting...'\nexec sleep 60\n")
     fake.chmod(0o755)
-    monkeypatch.setattr(provider_server, "START_TIMEOUT_S", 0.5)
-    with pytest.raises(provider_server.ProviderServerError, match=r"within 0.5 s \(got None\)"):
+    monkeypatch.setattr(provider_server, "START_TIMEOUT_S", 0.2)
+    with pytest.raises(provider_server.ProviderServerError, match=r"within 0.2 s \(got None\)"):
         provider_server.ProviderServer(fake, {"PATH": "/usr/bin:/bin"})
 
 

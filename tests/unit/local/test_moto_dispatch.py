@@ -1,5 +1,5 @@
-"""moto's per-request lookups: host → backend kept per host, access key → account asked of the IAM
-backends that exist; the same answers as moto's own."""
+"""moto's per-request lookups: host → backend kept per host, the S3 URL patterns per setting, access key →
+account asked of the IAM backends that exist; the same answers as moto's own."""
 
 from __future__ import annotations
 
@@ -70,3 +70,35 @@ def test_the_account_lookup_finds_keys_as_moto_does_and_builds_no_backend(
     assert set(dict.keys(models.iam_backends[account])) == {"aws", "aws-cn"}
     assert [original(k) for k in queries] == [account, account, DEFAULT_ACCOUNT_ID]
     assert set(dict.keys(models.iam_backends[account])) == set(models.PARTITION_NAMES)
+
+
+def test_s3_url_patterns_are_moto_s_own_and_follow_the_setting_they_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+
+    from moto.s3.models import S3Backend
+
+    monkeypatch.delenv("MOTO_S3_CUSTOM_ENDPOINTS", raising=False)
+    backend = S3Backend("us-east-1", "123456789012")
+    own = S3Backend._url_module  # moto's property, or ours if this worker installed it already
+    monkeypatch.setattr(S3Backend, "_lakehouse_memoized", False, raising=False)
+    monkeypatch.setattr(S3Backend, "_url_module", own)  # put back after the test, whichever it is
+    expected = (backend.url_bases, backend.urls)
+    reloads: list[str] = []
+    reload = importlib.reload
+    monkeypatch.setattr(importlib, "reload", lambda module: reloads.append(module.__name__) or reload(module))
+
+    moto_dispatch.memoize_s3_url_patterns()
+    moto_dispatch.memoize_s3_url_patterns()  # idempotent
+    for _ in range(3):
+        assert (backend.url_bases, backend.urls) == expected
+    assert len(reloads) <= 1  # at most once, when this process had last loaded it with another setting
+
+    reloads.clear()
+    monkeypatch.setenv("MOTO_S3_CUSTOM_ENDPOINTS", "http://custom.example:4566")
+    assert backend.url_bases == [*expected[0], "http://custom.example:4566"]
+    assert backend.url_bases == [*expected[0], "http://custom.example:4566"]
+    assert reloads == ["moto.s3.urls"]  # the setting changed: run again, once
+    monkeypatch.delenv("MOTO_S3_CUSTOM_ENDPOINTS")
+    assert (backend.url_bases, backend.urls) == expected
