@@ -5,7 +5,7 @@ global backends) and lets several xdist workers each run their own. Extensions f
 or answers unfaithfully live in harness.local.emulator and are applied before the server starts
 (each listed in docs/emulator-gaps.md).
 
-    python -m harness.local.aws [--port 0] [--athena-engine trino|duckdb]
+    python -m harness.local.aws [--port 0] [--athena-engine trino|duckdb] [--no-prepare]
                                                # prints one JSON line with the endpoints, then serves
 
 The local Athena's engine is --athena-engine, else $LAKEHOUSE_ATHENA_ENGINE, else Trino
@@ -43,6 +43,10 @@ class LocalAws:
     port: int = 0
     with_athena: bool = True
     athena_engine: str | None = None  # None: $LAKEHOUSE_ATHENA_ENGINE, else the default
+    # Build the stack's service backends ahead of the first request (`_prepare_backends`). Off only where a
+    # few requests of a few services follow (the emulator's unit tests): each built on its first, as moto
+    # does.
+    prepare_backends: bool = True
     startup_timeout: float = 60.0
     endpoints: Endpoints | None = None
     _proc: subprocess.Popen[str] | None = field(default=None, repr=False)
@@ -63,6 +67,8 @@ class LocalAws:
             cmd.append("--no-athena")
         if self.athena_engine:
             cmd += ["--athena-engine", self.athena_engine]
+        if not self.prepare_backends:
+            cmd.append("--no-prepare")
         env = {**os.environ, **CREDENTIALS}
         self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=None, text=True, env=env)
         assert self._proc.stdout is not None
@@ -112,8 +118,9 @@ def quiet_request_handler() -> Any:
     return QuietHandler
 
 
-def moto_server(port: int) -> Any:
-    """moto's WSGI app behind the emulator's middlewares, on a threaded loopback server."""
+def moto_server(port: int, prepare: bool = True) -> Any:
+    """moto's WSGI app behind the emulator's middlewares, on a threaded loopback server; `prepare`: the
+    stack's service backends are built in the background from the start (`_prepare_backends`)."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
@@ -126,8 +133,13 @@ def moto_server(port: int) -> Any:
     dispatcher = DomainDispatcherApplication(create_backend_app)
     app = emulator.wrap_all(dispatcher)
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=quiet_request_handler())
-    threading.Thread(target=_prepare_backends, args=(dispatcher,), daemon=True).start()
+    if prepare:
+        _prepare_in_background(dispatcher)
     return server
+
+
+def _prepare_in_background(dispatcher: Any) -> None:
+    threading.Thread(target=_prepare_backends, args=(dispatcher,), daemon=True).start()
 
 
 # moto builds a service's request routing (and imports its models) on the service's first request, and
@@ -161,8 +173,8 @@ def _prepare_backends(dispatcher: Any) -> None:
             get_service_model(BOTOCORE_NAMES.get(name, name))
 
 
-def serve(port: int, with_athena: bool, athena_engine: str | None = None) -> None:
-    server = moto_server(port)
+def serve(port: int, with_athena: bool, athena_engine: str | None = None, prepare: bool = True) -> None:
+    server = moto_server(port, prepare)
     threading.Thread(target=server.serve_forever, args=(SHUTDOWN_POLL_SECONDS,), daemon=True).start()
     host, bound = server.server_address[:2]
     info: dict[str, str] = {"aws": f"http://{host}:{bound}"}
@@ -193,11 +205,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--athena-engine", choices=("trino", "duckdb"), default=None, help="default: $LAKEHOUSE_ATHENA_ENGINE"
     )
+    parser.add_argument(
+        "--no-prepare", action="store_true", help="build each service's backend on its first request only"
+    )
     args = parser.parse_args(argv)
     for k, v in CREDENTIALS.items():
         os.environ.setdefault(k, v)
     started = time.monotonic()
-    serve(args.port, with_athena=not args.no_athena, athena_engine=args.athena_engine)
+    serve(
+        args.port,
+        with_athena=not args.no_athena,
+        athena_engine=args.athena_engine,
+        prepare=not args.no_prepare,
+    )
     say("local-aws", f"stopped after {time.monotonic() - started:.0f}s")
     return 0
 
