@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -147,11 +148,25 @@ def test_no_features_is_an_error(tmp_path: Path) -> None:
 
 def test_every_mutant_applies_exactly_once_to_the_real_stack(tmp_path: Path) -> None:
     features = {p.stem for p in compliance.features_dir().glob("*.feature")} | set(plan_checks.CHECKS)
+    real = mutants.repo_root() / "terraform"
     for mutant in mutants.MUTANTS:
-        stack = mutants.mutated_copy(mutant, tmp_path / mutant.id)
+        # The files the mutant edits, as the stack has them (a whole copy per mutant is ~50 files each).
+        stack = tmp_path / mutant.id
+        for edit in mutant.edits:
+            if not (stack / edit.file).exists():
+                (stack / edit.file).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(real / edit.file, stack / edit.file)
+        mutants.apply_mutant(stack, mutant)
         assert mutant.feature in features, f"{mutant.id} names no feature file"
         for edit in mutant.edits:
             assert edit.new in (stack / edit.file).read_text(encoding="utf-8") or edit.new == ""
+    # The copy a stack mutant's plan is made from: the whole stack but bootstrap/, with the mutant applied.
+    mutant = mutants.MUTANTS[0]
+    copy = mutants.mutated_copy(mutant, tmp_path / "whole")
+    assert (copy / "main.tf").is_file() and (copy / "modules").is_dir() and not (copy / "bootstrap").exists()
+    assert (copy / mutant.edits[0].file).read_text(encoding="utf-8") == (
+        tmp_path / mutant.id / mutant.edits[0].file
+    ).read_text(encoding="utf-8")
     # Every feature has at least one mutant proving it bites.
     assert {m.feature for m in mutants.MUTANTS} == features
     assert len({m.id for m in mutants.MUTANTS}) == len(mutants.MUTANTS)
