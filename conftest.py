@@ -50,10 +50,12 @@ def worker_id_suffix(request: pytest.FixtureRequest) -> str:
 def pytest_unconfigure(config: pytest.Config) -> None:
     """An xdist worker leaves as soon as pytest is done with it. By now it has sent the controller every
     report and its exit status, and its session fixtures are torn down; what is left is the interpreter's
-    own teardown (joining leftover threads, freeing every module: moto's backends, botocore's models,
-    DuckDB), ~0.5-1 s the controller waits for at the end of every run. The atexit handlers (the harness's
-    provider servers and compliance runners end there) still run first."""
-    if os.environ.get("PYTEST_XDIST_WORKER"):
+    own teardown (freeing every module: moto's backends, botocore's models, DuckDB), ~0.5-1 s the controller
+    waits for at the end of every run. The atexit handlers (the harness's provider servers and compliance
+    runners end there) still run first; threads a test left running are not waited for.
+    `workerinput` is set only in a worker's own config, never in a pytest a worker starts (which inherits
+    PYTEST_XDIST_WORKER and must keep its own exit status)."""
+    if hasattr(config, "workerinput"):
         atexit._run_exitfuncs()
         sys.stdout.flush()
         sys.stderr.flush()

@@ -4,6 +4,7 @@ pairing that ignores the mark fails nothing by itself; it just starts everything
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -41,3 +42,20 @@ def test_loadgroup_keeps_a_group_on_one_worker(tmp_path: Path) -> None:
     assert len(ran) == 8, proc.stdout[-2000:]
     assert all(nodeid.endswith("@shared") for _, nodeid in ran), ran  # the group reached the scheduler
     assert len({worker for worker, _ in ran}) == 1, f"the group ran on several workers: {ran}"
+
+
+def test_a_pytest_started_from_a_worker_keeps_its_exit_status(tmp_path: Path, repo_root: Path) -> None:
+    """The root conftest.py ends an xdist worker with os._exit(0) once pytest is done with it; a pytest
+    that a worker starts inherits PYTEST_XDIST_WORKER but is no worker, and its failures must fail it."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
+    (tmp_path / "test_fails.py").write_text("def test_fails():\n    assert False\n")
+    env = {**os.environ, "PYTEST_XDIST_WORKER": "gw0", "PYTHONPATH": str(repo_root)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "conftest", "-q"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert "1 failed" in proc.stdout, proc.stdout[-2000:]
+    assert proc.returncode == 1, proc.stdout[-2000:]
