@@ -9,6 +9,7 @@ planning the unchanged stack.
 
 from __future__ import annotations
 
+import fnmatch
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,11 +57,20 @@ def mutated_copy(mutant: Mutant, dest: Path, source: Path | None = None) -> Path
     source = source or repo_root() / "terraform"
     if dest.exists():
         shutil.rmtree(dest)
-    # Stack mutants never need bootstrap/; bootstrap mutants need it and the shared modules beside it.
-    skip = () if mutant.stack == "bootstrap" else ("bootstrap",)
-    shutil.copytree(source, dest, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", *skip))
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns(*_left_out(mutant)))
     apply_mutant(dest, mutant)
     return dest
+
+
+def _left_out(mutant: Mutant) -> tuple[str, ...]:
+    # Stack mutants never need bootstrap/; bootstrap mutants need it and the shared modules beside it.
+    return (".terraform", "*.tfstate*") + (() if mutant.stack == "bootstrap" else ("bootstrap",))
+
+
+def left_out_of_copy(mutant: Mutant, path: str) -> bool:
+    """Whether `mutated_copy` leaves the stack's file `path` (relative to terraform/) out of the mutant's
+    copy: an edit of such a file could never be applied."""
+    return any(fnmatch.fnmatch(part, pattern) for part in Path(path).parts for pattern in _left_out(mutant))
 
 
 STORAGE, PIPELINE_IAM = "modules/storage/main.tf", "modules/pipeline/iam.tf"

@@ -153,6 +153,7 @@ def test_every_mutant_applies_exactly_once_to_the_real_stack(tmp_path: Path) -> 
         # The files the mutant edits, as the stack has them (a whole copy per mutant is ~50 files each).
         stack = tmp_path / mutant.id
         for edit in mutant.edits:
+            assert not mutants.left_out_of_copy(mutant, edit.file), f"{mutant.id}: no {edit.file} in its copy"
             if not (stack / edit.file).exists():
                 (stack / edit.file).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(real / edit.file, stack / edit.file)
