@@ -22,11 +22,10 @@ import boto3
 import pytest
 from lakehouse_common.config import ArchiveConfig
 from moto import mock_aws
-from moto.core.base_backend import BackendDict
-from moto.core.model_instances import reset_model_data
 
 from harness.commands import backfill, cli, session
 from harness.commands.events_file import CliError
+from harness.local import moto_state
 from harness.local.fake_archive import FakeArchive
 from harness.local.moto_dispatch import memoize_s3_url_patterns
 from harness.pipeline.runtime import Invocation
@@ -183,11 +182,6 @@ def moto_mock() -> Iterator[None]:
         yield
 
 
-def empty_moto_backends() -> None:
-    BackendDict.reset()
-    reset_model_data()
-
-
 @pytest.fixture
 def aws(
     monkeypatch: pytest.MonkeyPatch, boto_clients: tuple[Any, Any], moto_mock: None
@@ -195,13 +189,13 @@ def aws(
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(name, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    empty_moto_backends()
+    moto_state.empty_backends()
     try:
         s3, cloudwatch = boto_clients
         s3.create_bucket(Bucket=RAW)
         yield s3, cloudwatch
     finally:
-        empty_moto_backends()
+        moto_state.empty_backends()
 
 
 @pytest.fixture

@@ -8,13 +8,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.core.base_backend import BackendDict
-from moto.core.model_instances import reset_model_data
-from moto.glue.models import glue_backends
-from moto.s3.models import s3_backends
-
 from harness.fixtures import load_events
+from harness.local import moto_state
 
 ENV = "test"
 RAW = "dp-test-123456789012-raw"
@@ -103,28 +98,18 @@ def table_input(name: str, bucket: str, prefix: str, partition_keys: list[str]) 
     }
 
 
-# The fixtures' buckets, database and tables are made in moto's backends directly: what CreateBucket,
-# PutBucketVersioning, CreateDatabase and CreateTable do (with no ACL, lock or ownership headers), without
-# the ~1.5 ms of client and request handling each call costs. test_moto_fixture.py proves the state is
-# the same as the API calls make.
+# The fixtures' buckets, database and tables are made in moto's backends directly (harness.local.moto_state);
+# test_moto_fixture.py proves the state is the same as the API calls make.
 def versioned_buckets(*names: str) -> None:
-    backend = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
-    for name in names:
-        backend.create_bucket(name, REGION)
-        backend.put_bucket_versioning(name, "Enabled")
+    moto_state.create_buckets(*names, versioned=True, region=REGION)
 
 
 def transform_tables() -> None:
-    backend = glue_backends[DEFAULT_ACCOUNT_ID][REGION]
-    backend.create_database(DATABASE, {"Name": DATABASE})
-    for name, bucket, prefix, partition_keys in TRANSFORM_TABLES:
-        backend.create_table(DATABASE, name, table_input(name, bucket, prefix, partition_keys))
+    tables = [table_input(*table) for table in TRANSFORM_TABLES]
+    moto_state.create_tables(DATABASE, tables, region=REGION)
 
 
-def empty_moto_backends() -> None:
-    """What stopping a `mock_aws` does to its data: every backend and every model instance forgotten."""
-    BackendDict.reset()
-    reset_model_data()
+empty_moto_backends = moto_state.empty_backends
 
 
 def metric_sum(cloudwatch: Any, name: str, **dimensions: str) -> float:
