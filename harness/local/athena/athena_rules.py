@@ -4,6 +4,8 @@ Athena runs Trino, but not all of it: some statements and constructs are refused
 documentation lists them; docs/fidelity.md links each source). The local Athena applies these rules to
 every statement before handing it to its engine (DuckDB or Trino), so both refuse what Athena refuses,
 with Athena's error. Statements sqlglot cannot parse are left to the engine: a rule never guesses.
+The rules only read the trees they parse: the engine's parse of the same text takes them next
+(sql.parse_to_read), so a rule that changed one would change the statement the engine runs.
 """
 
 from __future__ import annotations
