@@ -145,9 +145,9 @@ def _prepare_in_background(dispatcher: Any) -> None:
 # moto builds a service's request routing (and imports its models) on the service's first request, and
 # every request marks its access key's use in the account's IAM backend of its partition, which the first
 # builds with the AWS managed policies (emulator/iam_aws_managed_policies.py; the account lookup builds no
-# other partition's, moto_dispatch.py). All on
-# the critical path of the first `tofu apply`; built here in the background instead, while the caller is
-# still starting tofu. The same objects moto would build; only for what the stack's provider calls.
+# other partition's, moto_dispatch.py). All on the critical path of the first `tofu apply`; built here in
+# the background instead, while the caller is still starting tofu. The same objects moto would build; only
+# for what the stack's provider calls.
 PREPARED_BACKENDS = (
     "iam", "sts", "kms", "s3", "s3control", "glue", "lambda", "logs", "sqs", "sns", "events", "cloudtrail",
     "cloudwatch",

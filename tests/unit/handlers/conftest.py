@@ -69,7 +69,9 @@ def aws_raw(
 ) -> Iterator[dict[str, Any]]:
     """moto in-process with the environment's Raw bucket (versioned) only: all the ingest and archive
     handlers touch. Whatever they wrote anywhere else would fail on a missing bucket. Each test starts on
-    empty backends and leaves them empty, as if it had a `mock_aws` of its own."""
+    empty backends and leaves them empty, as a `mock_aws` of its own would; the mock itself (with boto3's
+    default session and moto's credentials) is the module's, so a later test of the module that takes no
+    `aws_raw` runs under it too (none of those calls AWS)."""
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",

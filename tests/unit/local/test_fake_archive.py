@@ -85,8 +85,8 @@ def test_generation_is_deterministic_per_seed_and_hour_and_ids_never_repeat_acro
 
 
 def test_invalid_fraction_serves_lines_that_break_the_schema_and_expected_counts_match_what_is_served():
-    # 600 lines: ~30 invalid ones, of every kind the generator makes (the 11 records, the line that is not
-    # JSON and the JSON that is not an object).
+    # 600 lines: ~30 invalid ones (at seed 1, all 13 kinds the generator makes are among them: the 11
+    # records, the line that is not JSON and the JSON that is not an object; asserted below: the counts).
     with FakeArchive(seed=1, events_per_hour=600, invalid_fraction=0.05) as archive:
         body = get(archive.file_url(HOUR))[2]
         expected = archive.expected_events(HOUR)
