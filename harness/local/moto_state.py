@@ -43,3 +43,33 @@ def empty_backends() -> None:
 
     BackendDict.reset()
     reset_model_data()
+
+
+def seen_through_the_api(s3: Any, glue: Any, buckets: Iterable[str], database: str) -> tuple[Any, ...]:
+    """What clients see of the buckets (versioning, location, ACL, the versions two PUTs of one key leave:
+    this writes a `probe` object twice in each) and of the database and its tables (without their times):
+    what the tests compare between state made here and state made by the API calls."""
+    seen = []
+    for bucket in buckets:
+        acl = s3.get_bucket_acl(Bucket=bucket)
+        s3.put_object(Bucket=bucket, Key="probe", Body=b"1")
+        s3.put_object(Bucket=bucket, Key="probe", Body=b"2")
+        versions = s3.list_object_versions(Bucket=bucket, Prefix="probe")["Versions"]
+        seen.append(
+            (
+                bucket,
+                s3.get_bucket_versioning(Bucket=bucket).get("Status"),
+                s3.get_bucket_location(Bucket=bucket).get("LocationConstraint"),
+                acl["Owner"],
+                acl["Grants"],
+                len(versions),
+            )
+        )
+
+    def timeless(doc: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in doc.items() if k not in {"CreateTime", "UpdateTime"}}
+
+    tables = sorted(
+        (timeless(t) for t in glue.get_tables(DatabaseName=database)["TableList"]), key=lambda t: t["Name"]
+    )
+    return seen, timeless(glue.get_database(Name=database)["Database"]), tables

@@ -18,6 +18,8 @@ from handler_support import (
     versioned_buckets,
 )
 
+from harness.local import moto_state
+
 
 def test_emptying_forgets_everything_the_handler_tests_write(aws: dict[str, Any]) -> None:
     # SSM is emptied the same way (every BackendDict is) and left out here: moto.ssm imports moto.ec2,
@@ -44,28 +46,8 @@ def test_emptying_forgets_everything_the_handler_tests_write(aws: dict[str, Any]
 
 def _state(s3: Any, glue: Any) -> tuple[Any, ...]:
     """What the handlers and the fake Athena can see of the buckets, the database and its tables."""
-    buckets = []
-    for bucket in sorted(b["Name"] for b in s3.list_buckets()["Buckets"]):
-        acl = s3.get_bucket_acl(Bucket=bucket)
-        s3.put_object(Bucket=bucket, Key="probe", Body=b"1")
-        s3.put_object(Bucket=bucket, Key="probe", Body=b"2")
-        versions = s3.list_object_versions(Bucket=bucket, Prefix="probe")["Versions"]
-        buckets.append(
-            (
-                bucket,
-                s3.get_bucket_versioning(Bucket=bucket).get("Status"),
-                s3.get_bucket_location(Bucket=bucket).get("LocationConstraint"),
-                acl["Owner"],
-                acl["Grants"],
-                len(versions),
-            )
-        )
-
-    def timeless(doc: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in doc.items() if k not in {"CreateTime", "UpdateTime"}}
-
-    tables = [timeless(t) for t in glue.get_tables(DatabaseName=DATABASE)["TableList"]]
-    return buckets, timeless(glue.get_database(Name=DATABASE)["Database"]), tables
+    buckets = sorted(b["Name"] for b in s3.list_buckets()["Buckets"])
+    return moto_state.seen_through_the_api(s3, glue, buckets, DATABASE)
 
 
 def test_the_buckets_and_tables_are_what_the_api_calls_make(aws: dict[str, Any]) -> None:

@@ -6,35 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.local import moto_state
+
 from .conftest import IN_PROCESS_AWS, Lake, make_lake
 
 
-def _state(lake: Lake) -> Any:
+def _state(lake: Lake) -> str:
     """What the engine and the tests can see of a lake, its own names replaced by a placeholder."""
-    s3, glue = lake.s3, lake.glue
-    buckets = []
-    for bucket in (lake.raw, lake.silver, lake.gold, lake.logs):
-        acl = s3.get_bucket_acl(Bucket=bucket)
-        buckets.append(
-            (
-                bucket,
-                s3.get_bucket_versioning(Bucket=bucket).get("Status"),
-                s3.get_bucket_location(Bucket=bucket).get("LocationConstraint"),
-                acl["Owner"],
-                acl["Grants"],
-            )
-        )
-
-    def timeless(doc: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in doc.items() if k not in {"CreateTime", "UpdateTime"}}
-
-    tables = sorted(
-        (timeless(t) for t in glue.get_tables(DatabaseName=lake.database)["TableList"]),
-        key=lambda t: t["Name"],
-    )
-    return repr((buckets, timeless(glue.get_database(Name=lake.database)["Database"]), tables)).replace(
-        lake.name, "<lake>"
-    )
+    buckets = (lake.raw, lake.silver, lake.gold, lake.logs)
+    seen = moto_state.seen_through_the_api(lake.s3, lake.glue, buckets, lake.database)
+    return repr(seen).replace(lake.name, "<lake>")
 
 
 def test_a_lake_made_in_moto_is_what_the_api_calls_make(aws_endpoint: str, athena: Any) -> None:
