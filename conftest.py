@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
 import functools
 import gc
 import os
@@ -11,6 +10,8 @@ from pathlib import Path
 
 import botocore.session
 import pytest
+
+from harness.processes import exit_without_teardown
 
 # Arrow's "system" allocator for the local Athena's writes, set before anything loads pyarrow (Arrow reads
 # it once): harness/local/athena/arrow_pool.py says why.
@@ -56,10 +57,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     `workerinput` is set only in a worker's own config, never in a pytest a worker starts (which inherits
     PYTEST_XDIST_WORKER and must keep its own exit status)."""
     if hasattr(config, "workerinput"):
-        atexit._run_exitfuncs()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0)
+        exit_without_teardown(0)
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:

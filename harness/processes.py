@@ -1,10 +1,15 @@
-"""Helpers for the long-lived child processes the harness starts (the Trino JVM, the provider server)."""
+"""Helpers for the processes the harness runs: the long-lived children it starts (the Trino JVM, the
+provider server), and leaving a process whose state ends with it."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
+import os
 import signal
+import sys
+from typing import NoReturn
 
 
 def die_with_parent() -> None:
@@ -12,3 +17,13 @@ def die_with_parent() -> None:
     dies (Linux's PR_SET_PDEATHSIG; elsewhere nothing)."""
     with contextlib.suppress(Exception):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def exit_without_teardown(code: int) -> NoReturn:
+    """Ends this process once its atexit handlers have run, without the interpreter's own teardown (freeing
+    every module and object, ~0.15-1 s with moto's backends or DuckDB loaded): for a process whose state
+    ends with it. Threads still running are not waited for."""
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
