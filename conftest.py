@@ -11,11 +11,12 @@ from pathlib import Path
 import botocore.session
 import pytest
 
+from harness.local.athena.arrow_pool import prefer_system_pool
 from harness.processes import exit_without_teardown
 
-# Arrow's "system" allocator for the local Athena's writes, set before anything loads pyarrow (Arrow reads
-# it once): harness/local/athena/arrow_pool.py says why.
-os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+# Arrow's "system" allocator for the local Athena's writes, chosen before anything loads pyarrow (Arrow
+# reads it once): harness/local/athena/arrow_pool.py says why.
+prefer_system_pool()
 
 ROOT = Path(__file__).resolve().parent
 # The Lambda handlers are plain modules (as in their zips), importable in tests like in the runtime.

@@ -8,7 +8,7 @@ glibc's malloc keeps and reuses them. Only the allocator changes; no result does
 
 Arrow reads the choice once, when pyarrow loads, so it takes effect only where this runs first: the
 local AWS process and `python -m harness.local.athena` import this package before pyarrow, and the test
-suites' root conftest.py sets the same variable. An explicit ARROW_DEFAULT_MEMORY_POOL is kept.
+suites' root conftest.py calls prefer_system_pool itself. An explicit ARROW_DEFAULT_MEMORY_POOL is kept.
 """
 
 from __future__ import annotations
