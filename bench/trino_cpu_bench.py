@@ -43,10 +43,10 @@ from harness.local.athena import LocalAthenaServer  # noqa: E402
 from harness.local.athena.trino import aot  # noqa: E402
 from harness.local.athena.trino.server import JIT_MODES, JIT_SWITCH  # noqa: E402
 from harness.local.aws import LocalAws  # noqa: E402
+from harness.processes import cpu_seconds  # noqa: E402
 
 DAYS = ("2024-03-01", "2024-03-02", "2024-03-03")
 EVENTS_PER_DAY = 300
-CLOCK_TICK = os.sysconf("SC_CLK_TCK")
 
 READS = (
     "SELECT count(*) FROM github_events_silver",
@@ -71,11 +71,6 @@ CTAS = (
     "partitioned_by = ARRAY['event_type']) AS SELECT actor_login, count(*) AS n, event_type "
     "FROM github_events_silver GROUP BY actor_login, event_type"
 )
-
-
-def jvm_cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICK  # utime, stime (fields 14 and 15)
 
 
 def _query(lake: Lake, sql: str, params: list[str] | None = None) -> dict[str, Any]:
@@ -119,13 +114,13 @@ def run_arm(aws_endpoint: str, arm: str, idle: float) -> tuple[dict[str, Any], l
         trino = server.backend.engine.server  # type: ignore[attr-defined]
         pid = trino.proc.pid
         trino.wait_ready()
-        ready_s, ready_cpu = time.perf_counter() - started, jvm_cpu_seconds(pid)
+        ready_s, ready_cpu = time.perf_counter() - started, cpu_seconds(pid)
         lake = make_lake(aws_endpoint, client("athena", server.url))
         t0 = time.perf_counter()
         answers = workload(lake)
-        work_s, work_cpu = time.perf_counter() - t0, jvm_cpu_seconds(pid) - ready_cpu
+        work_s, work_cpu = time.perf_counter() - t0, cpu_seconds(pid) - ready_cpu
         time.sleep(idle)
-        total_cpu = jvm_cpu_seconds(pid)
+        total_cpu = cpu_seconds(pid)
         idle_cpu = total_cpu - ready_cpu - work_cpu
     figures = {
         "arm": arm,

@@ -148,11 +148,6 @@ def serve(arm: str) -> None:
 # --- the bench -------------------------------------------------------------------------------------------
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICK
-
-
 def threads_cpu(pid: int) -> Counter[str]:
     """CPU seconds per thread group of a process (thread names without their numbers)."""
     out: Counter[str] = Counter()
@@ -236,6 +231,7 @@ def run_arm(arm: str) -> tuple[list[dict[str, Any]], list[Any]]:
     from athena.conftest import client, event, fetch_rows, make_lake
 
     from harness.local.aws import CREDENTIALS
+    from harness.processes import cpu_seconds
 
     proc = subprocess.Popen(
         [sys.executable, __file__, "--serve", arm],

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 from harness.gates import compliance, mutants, plan_checks
 from harness.iac import provider_server
 from harness.iac.tofu import Tofu
+from harness.processes import cpu_seconds
 from harness.targets.endpoints import Endpoints
 
 pytestmark = pytest.mark.toolchain
@@ -210,8 +210,7 @@ def _served_cpu() -> float:
     total = 0.0
     for server in provider_server._ALL:
         with contextlib.suppress(FileNotFoundError):
-            fields = Path(f"/proc/{server.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            total += cpu_seconds(server.pid)
     return total
 
 
